@@ -1,0 +1,1 @@
+"""Qt-free core: everything here works with PySide6 uninstalled."""

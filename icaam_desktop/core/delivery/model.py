@@ -1,0 +1,71 @@
+"""What a supplier delivery is once opened: a sheet of products joined to image files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Image verdicts from the cheap header check (core/images.py). "ok" means the
+# header is readable and within limits; anything else is a rejection reason code.
+VERDICT_OK = "ok"
+
+
+@dataclass
+class ImageFile:
+    path: Path  # absolute
+    rel: str  # relative to the delivery root, with forward slashes
+    verdict: str = VERDICT_OK  # "ok" or a reason code: zero_byte, truncated, not_an_image, too_large, unreadable, missing
+    reason: str = ""  # a human sentence for a rejection
+    format: str | None = None  # from the content, e.g. "JPEG", "PNG"
+    width: int | None = None
+    height: int | None = None
+    mode: str | None = None  # PIL mode, e.g. "RGB", "CMYK", "P", "I;16"
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == VERDICT_OK
+
+
+@dataclass
+class Product:
+    product_id: str
+    row: dict[str, str]  # supplier column -> raw cell value (after header de-duplication)
+    row_number: int  # 1-based line of the row in the sheet (header = 1)
+    images: list[ImageFile] = field(default_factory=list)
+
+    @property
+    def usable_images(self) -> list[ImageFile]:
+        return [im for im in self.images if im.ok]
+
+
+@dataclass
+class SheetInfo:
+    path: Path
+    encoding: str
+    delimiter: str
+    columns: list[str]  # de-duplicated header names, in sheet order
+    warnings: list[str] = field(default_factory=list)  # duplicate/blank headers, ragged rows, ...
+
+
+@dataclass
+class Delivery:
+    name: str
+    root: Path
+    sheet: SheetInfo
+    id_column: str
+    image_column: str | None
+    products: list[Product]
+    orphan_images: list[ImageFile] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # row-level problems, e.g. duplicate ids
+
+    @property
+    def products_without_images(self) -> list[Product]:
+        return [p for p in self.products if not p.images]
+
+    @property
+    def rejected_images(self) -> list[ImageFile]:
+        found = [im for p in self.products for im in p.images if not im.ok]
+        return found + [im for im in self.orphan_images if not im.ok]
+
+    def product(self, product_id: str) -> Product | None:
+        return next((p for p in self.products if p.product_id == product_id), None)

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "map_cmd",
     "export_cmd",
     "train_cmd",
+    "eval_cmd",
 )
 
 

@@ -13,7 +13,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--version", action="version", version=f"icaam-desktop {__version__}")
     parser.add_argument("--demo", action="store_true", help="open the bundled demo delivery")
     parser.add_argument("--db", help="workspace SQLite file (default: the last one used)")
-    parser.add_argument("--self-test", action="store_true", help="headless check of model, device and demo; exit 0 if OK")
+    parser.add_argument(
+        "--self-test", action="store_true", help="headless check of model, device and demo; exit 0 if OK"
+    )
     return parser.parse_args(argv)
 
 

@@ -14,7 +14,9 @@ VERDICT_OK = "ok"
 class ImageFile:
     path: Path  # absolute
     rel: str  # relative to the delivery root, with forward slashes
-    verdict: str = VERDICT_OK  # "ok" or a reason code: zero_byte, truncated, not_an_image, too_large, unreadable, missing
+    verdict: str = (
+        VERDICT_OK  # "ok" or a reason code: zero_byte, truncated, not_an_image, too_large, unreadable, missing
+    )
     reason: str = ""  # a human sentence for a rejection
     format: str | None = None  # from the content, e.g. "JPEG", "PNG"
     width: int | None = None

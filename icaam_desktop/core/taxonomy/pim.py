@@ -53,7 +53,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _labels(row: dict[str, str]) -> dict[str, str]:
-    return {k[len("label-"):]: v for k, v in row.items() if k.startswith("label-") and v}
+    return {k[len("label-") :]: v for k, v in row.items() if k.startswith("label-") and v}
 
 
 def load_taxonomy(folder: str | Path) -> Taxonomy:
@@ -86,7 +86,9 @@ def _read_categories(path: Path, issues: list[TaxonomyIssue]):
             issues.append(TaxonomyIssue(path.name, line, "category without a code"))
             continue
         if code in raw:
-            issues.append(TaxonomyIssue(path.name, line, f"duplicate category code {code!r} (first on line {lines[code]})"))
+            issues.append(
+                TaxonomyIssue(path.name, line, f"duplicate category code {code!r} (first on line {lines[code]})")
+            )
             continue
         raw[code] = (row.get("parent") or None, _labels(row))
         lines[code] = line
@@ -108,7 +110,7 @@ def _build_tree(raw, lines, issues: list[TaxonomyIssue]) -> tuple[dict[str, Cate
             seen.append(current)
             current = raw[current][0]
         if current is not None and current in seen:
-            cycle = seen[seen.index(current):]
+            cycle = seen[seen.index(current) :]
             if not reported.intersection(cycle):
                 reported.update(cycle)
                 chain = " -> ".join([*cycle, current])

@@ -5,7 +5,9 @@ import pytest
 from icaam_desktop.core.taxonomy import TaxonomyError, load_taxonomy
 
 
-def write_schema(folder: Path, categories: str, attributes: str = None, options: str = "", assignments: str = "") -> Path:
+def write_schema(
+    folder: Path, categories: str, attributes: str = None, options: str = "", assignments: str = ""
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "categories.csv").write_text(categories, encoding="utf-8")
     (folder / "attributes.csv").write_text(

@@ -1,0 +1,185 @@
+"""The product grid's model and filter: a flat QAbstractListModel over ``ProductRow``s.
+
+Kept cheap for 40,000 rows: data() is a dict/attribute lookup, thumbnails are fetched lazily
+through ``ThumbnailCache`` only for painted items, and a changed product updates one row.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+
+from icaam_desktop.gui.models.session import STATUSES, ProductRow
+from icaam_desktop.gui.models.thumbnails import ThumbnailCache
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class Role(IntEnum):
+    ROW = Qt.ItemDataRole.UserRole + 1  # the ProductRow itself (for the delegate)
+    PRODUCT_ID = Qt.ItemDataRole.UserRole + 2
+    STATUS = Qt.ItemDataRole.UserRole + 3
+    CONFIDENCE = Qt.ItemDataRole.UserRole + 4
+    CATEGORY = Qt.ItemDataRole.UserRole + 5
+    MISSING = Qt.ItemDataRole.UserRole + 6
+    THUMBNAIL = Qt.ItemDataRole.UserRole + 7
+    STATUS_RANK = Qt.ItemDataRole.UserRole + 8
+
+
+STATUS_RANK = {status: i for i, status in enumerate(("review", "new", "rejected", "auto", "accepted"))}
+
+
+class ProductGridModel(QAbstractListModel):
+    def __init__(self, thumbnails: ThumbnailCache | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[ProductRow] = []
+        self._by_id: dict[str, int] = {}
+        self._by_image: dict[str, list[int]] = {}
+        self.thumbnails = thumbnails
+        if thumbnails is not None:
+            thumbnails.ready.connect(self._thumbnail_ready)
+
+    # -- filling -----------------------------------------------------------------------------
+    def set_rows(self, rows: list[ProductRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._by_id = {r.product_id: i for i, r in enumerate(self._rows)}
+        self._by_image = {}
+        for i, r in enumerate(self._rows):
+            if r.image is not None:
+                self._by_image.setdefault(str(r.image), []).append(i)
+        self.endResetModel()
+
+    def update_row(self, row: ProductRow) -> None:
+        i = self._by_id.get(row.product_id)
+        if i is None:
+            return
+        self._rows[i] = row
+        index = self.index(i, 0)
+        self.dataChanged.emit(index, index)
+
+    def row_for(self, product_id: str) -> int:
+        return self._by_id.get(product_id, -1)
+
+    def product_row(self, i: int) -> ProductRow:
+        return self._rows[i]
+
+    # -- Qt model API ------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"{row.product_id}\n{row.title}\nstatus: {row.status}"
+            if row.category_code:
+                tip += f"\ncategory: {' > '.join(row.path)}"
+            if row.confidence >= 0:
+                tip += f"\nconfidence: {row.confidence:.0%}"
+            if row.missing:
+                tip += f"\nmissing: {', '.join(row.missing)}"
+            return tip
+        if role == Role.ROW:
+            return row
+        if role == Role.PRODUCT_ID:
+            return row.product_id
+        if role == Role.STATUS:
+            return row.status
+        if role == Role.STATUS_RANK:
+            return STATUS_RANK.get(row.status, 9)
+        if role == Role.CONFIDENCE:
+            return row.confidence
+        if role == Role.CATEGORY:
+            return row.category_code or ""
+        if role == Role.MISSING:
+            return len(row.missing)
+        if role == Role.THUMBNAIL:
+            return self.thumbnails.get(row.image) if self.thumbnails is not None else None
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def _thumbnail_ready(self, key: str) -> None:
+        for i in self._by_image.get(key, []):
+            index = self.index(i, 0)
+            self.dataChanged.emit(index, index, [Role.THUMBNAIL])
+
+
+class ProductFilterProxy(QSortFilterProxyModel):
+    """Filters by status, category subtree, confidence range and missing required attributes."""
+
+    SORT_KEYS = {
+        "supplier order": None,
+        "confidence (low first)": Role.CONFIDENCE,
+        "status (review first)": Role.STATUS_RANK,
+        "product id": Role.PRODUCT_ID,
+        "category": Role.CATEGORY,
+    }
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.statuses: set[str] = set(STATUSES)
+        self.subtree: set[str] | None = None
+        self.confidence_range: tuple[float, float] = (0.0, 1.0)
+        self.missing_only = False
+        self.text = ""
+        self.setDynamicSortFilter(False)  # re-sorting under the analyst's cursor after each key is jarring
+
+    def set_filters(
+        self,
+        *,
+        statuses: set[str] | None = None,
+        subtree: set[str] | None | bool = False,
+        confidence_range: tuple[float, float] | None = None,
+        missing_only: bool | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Change any of the filters (arguments left out keep their value) and refilter once."""
+        self.beginFilterChange()
+        if statuses is not None:
+            self.statuses = set(statuses)
+        if subtree is not False:
+            self.subtree = subtree  # type: ignore[assignment]
+        if confidence_range is not None:
+            self.confidence_range = confidence_range
+        if missing_only is not None:
+            self.missing_only = missing_only
+        if text is not None:
+            self.text = text.strip().lower()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_sort_key(self, name: str) -> None:
+        role = self.SORT_KEYS.get(name)
+        if role is None:
+            self.sort(-1)
+            return
+        self.setSortRole(role)
+        self.sort(0, Qt.SortOrder.AscendingOrder)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        row: ProductRow = model.product_row(source_row)
+        if row.status not in self.statuses:
+            return False
+        if self.subtree is not None and row.category_code not in self.subtree:
+            return False
+        low, high = self.confidence_range
+        if (low > 0.0 or high < 1.0) and not (row.confidence >= 0 and low <= row.confidence <= high):
+            return False
+        if self.missing_only and not row.missing:
+            return False
+        return not (self.text and self.text not in row.title.lower() and self.text not in row.product_id.lower())
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        a, b = left.data(self.sortRole()), right.data(self.sortRole())
+        if a == b:
+            return left.row() < right.row()
+        return a < b

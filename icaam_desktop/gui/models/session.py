@@ -1,0 +1,267 @@
+"""What the window is reviewing: one delivery, its taxonomy, predictions and the analyst's decisions.
+
+Plain Python (no Qt): the Qt models in this package adapt it, workers build it. Every decision goes
+straight to the workspace SQLite through ``core/store``; the in-memory state is only a cache of it,
+rebuilt from the store on open, so closing and reopening shows the same state.
+
+The store is one of the parallel pieces; until it is importable the session keeps decisions in
+memory and ``storage_problem`` says so (shown in the status bar), instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from icaam_desktop.core.classify.prediction import STATUS_AUTO, STATUS_REJECTED, STATUS_REVIEW, Prediction
+from icaam_desktop.core.delivery.model import Delivery, Product
+from icaam_desktop.core.taxonomy import Taxonomy
+
+STATUS_NEW = "new"  # not classified yet
+STATUS_ACCEPTED = "accepted"  # an analyst decided (accepted, overrode or confirmed)
+STATUSES = (STATUS_NEW, STATUS_AUTO, STATUS_REVIEW, STATUS_REJECTED, STATUS_ACCEPTED)
+
+FIELD_CATEGORY = "category"
+SOURCE_ANALYST = "analyst"
+REJECT_VALUE = ""  # a category decision with an empty value = rejected by the analyst
+
+
+@dataclass
+class Decision:
+    """The GUI's view of one stored decision (whatever shape the store returns is read into this)."""
+
+    product_id: str
+    field: str
+    value: str | None
+    source: str = SOURCE_ANALYST
+    note: str = ""
+
+
+@dataclass
+class ProductRow:
+    """One product as the grid shows it."""
+
+    product_id: str
+    title: str
+    image: Path | None
+    n_images: int
+    status: str = STATUS_NEW
+    confidence: float = -1.0  # -1 = no prediction
+    category_code: str | None = None
+    category_label: str = ""
+    path: tuple[str, ...] = ()
+    missing: list[str] = field(default_factory=list)  # required attributes without a value
+
+
+def read_decision(raw: Any) -> Decision:
+    """Accept a dataclass/object or a dict row from the store."""
+
+    def get(name: str, default: Any = None) -> Any:
+        if isinstance(raw, dict):
+            return raw.get(name, default)
+        return getattr(raw, name, default)
+
+    return Decision(
+        product_id=str(get("product_id")),
+        field=str(get("field", FIELD_CATEGORY)),
+        value=get("value"),
+        source=str(get("source", SOURCE_ANALYST) or SOURCE_ANALYST),
+        note=str(get("note", "") or ""),
+    )
+
+
+def product_title(product: Product) -> str:
+    """A short human title: the first column whose header says name/title/description."""
+    for column, value in product.row.items():
+        lowered = column.lower()
+        if value and any(word in lowered for word in ("name", "title", "bezeichnung", "description")):
+            return value
+    return product.product_id
+
+
+class ReviewSession:
+    """A delivery under review, with decisions written through to ``workspace`` (None = memory only)."""
+
+    def __init__(
+        self,
+        *,
+        delivery: Delivery,
+        taxonomy: Taxonomy,
+        workspace: Any | None = None,
+        workspace_path: Path | None = None,
+        predictions: list[Prediction] | None = None,
+        decisions: list[Any] | None = None,
+        values: dict[str, dict[str, str]] | None = None,
+        storage_problem: str = "",
+    ) -> None:
+        self.delivery = delivery
+        self.taxonomy = taxonomy
+        self.workspace = workspace
+        self.workspace_path = workspace_path
+        self.storage_problem = storage_problem
+        self.predictions: dict[str, Prediction] = {p.product_id: p for p in predictions or []}
+        self.values: dict[str, dict[str, str]] = values or {}  # product -> attribute -> option/value
+        self.category_decisions: dict[str, Decision] = {}
+        self.attribute_decisions: dict[tuple[str, str], Decision] = {}
+        self._memory_log: list[Decision] = []  # undo stack when there is no store
+        self.products: list[Product] = list(delivery.products)
+        self._index = {p.product_id: i for i, p in enumerate(self.products)}
+        for raw in decisions or []:
+            self._apply(read_decision(raw))
+
+    # -- reading -----------------------------------------------------------------------------
+    def index_of(self, product_id: str) -> int:
+        return self._index[product_id]
+
+    def product(self, product_id: str) -> Product:
+        return self.products[self._index[product_id]]
+
+    def final_category(self, product_id: str) -> str | None:
+        decision = self.category_decisions.get(product_id)
+        if decision is not None:
+            return decision.value or None
+        prediction = self.predictions.get(product_id)
+        return prediction.leaf_code if prediction else None
+
+    def status(self, product_id: str) -> str:
+        decision = self.category_decisions.get(product_id)
+        if decision is not None:
+            return STATUS_REJECTED if not decision.value else STATUS_ACCEPTED
+        prediction = self.predictions.get(product_id)
+        return prediction.status if prediction else STATUS_NEW
+
+    def attribute_value(self, product_id: str, attribute: str) -> str:
+        decision = self.attribute_decisions.get((product_id, attribute))
+        if decision is not None:
+            return decision.value or ""
+        return self.values.get(product_id, {}).get(attribute, "")
+
+    def missing_required(self, product_id: str) -> list[str]:
+        code = self.final_category(product_id)
+        if not code or code not in self.taxonomy.categories:
+            return []
+        return [
+            spec.code
+            for spec in self.taxonomy.required_attributes(code)
+            if not spec.is_identifier and not self.attribute_value(product_id, spec.code)
+        ]
+
+    def row(self, product_id: str) -> ProductRow:
+        product = self.product(product_id)
+        usable = product.usable_images
+        prediction = self.predictions.get(product_id)
+        code = self.final_category(product_id)
+        category = self.taxonomy.categories.get(code) if code else None
+        confidence = -1.0
+        if prediction and prediction.levels:
+            confidence = min(level.confidence for level in prediction.levels)
+        return ProductRow(
+            product_id=product_id,
+            title=product_title(product),
+            image=usable[0].path if usable else None,
+            n_images=len(usable),
+            status=self.status(product_id),
+            confidence=confidence,
+            category_code=code,
+            category_label=category.label if category else "",
+            path=category.path if category else (),
+            missing=self.missing_required(product_id),
+        )
+
+    def rows(self) -> list[ProductRow]:
+        return [self.row(p.product_id) for p in self.products]
+
+    # -- deciding ----------------------------------------------------------------------------
+    def decide(self, product_id: str, *, field: str, value: str | None, note: str = "") -> Decision:
+        """Record an analyst decision, in SQLite first (with provenance), then in memory."""
+        prediction = self.predictions.get(product_id)
+        score, alternatives = None, []
+        if prediction and field == FIELD_CATEGORY and prediction.levels:
+            deepest = prediction.levels[-1]
+            score, alternatives = deepest.confidence, list(deepest.alternatives)
+        decision = Decision(product_id=product_id, field=field, value=value, note=note)
+        if self.workspace is not None:
+            self.workspace.record_decision(
+                delivery=self.delivery.name,
+                product_id=product_id,
+                field=field,
+                value=value,
+                source=SOURCE_ANALYST,
+                model_version=prediction.model_version if prediction else "",
+                score=score,
+                alternatives=alternatives,
+                note=note,
+            )
+        else:
+            self._memory_log.append(decision)
+        self._apply(decision)
+        return decision
+
+    def accept(self, product_id: str) -> Decision | None:
+        code = self.final_category(product_id)
+        if not code:
+            return None
+        return self.decide(product_id, field=FIELD_CATEGORY, value=code, note="accepted")
+
+    def override(self, product_id: str, code: str) -> Decision:
+        if code not in self.taxonomy.categories:
+            raise ValueError(f"unknown category {code!r}")
+        return self.decide(product_id, field=FIELD_CATEGORY, value=code, note="override")
+
+    def reject(self, product_id: str) -> Decision:
+        return self.decide(product_id, field=FIELD_CATEGORY, value=REJECT_VALUE, note="rejected")
+
+    def undo(self) -> str | None:
+        """Undo the last decision of this delivery; returns the product it touched."""
+        if self.workspace is not None:
+            undone = self.workspace.undo_last(self.delivery.name)
+            if undone is None:
+                return None
+            self.reload_decisions()
+            return read_decision(undone).product_id
+        if not self._memory_log:
+            return None
+        undone = self._memory_log.pop()
+        self.category_decisions.clear()
+        self.attribute_decisions.clear()
+        for decision in self._memory_log:
+            self._apply(decision)
+        return undone.product_id
+
+    def reload_decisions(self) -> None:
+        self.category_decisions.clear()
+        self.attribute_decisions.clear()
+        if self.workspace is not None:
+            for raw in self.workspace.decisions(self.delivery.name):
+                self._apply(read_decision(raw))
+
+    def set_predictions(self, predictions: list[Prediction]) -> None:
+        self.predictions.update({p.product_id: p for p in predictions})
+
+    def next_needing_review(self, after: str | None) -> str | None:
+        """The next product (wrapping around) still marked review or new."""
+        start = self._index.get(after, -1) + 1 if after else 0
+        n = len(self.products)
+        for step in range(n):
+            product_id = self.products[(start + step) % n].product_id
+            if self.status(product_id) in (STATUS_REVIEW, STATUS_NEW) and product_id != after:
+                return product_id
+        return None
+
+    def _apply(self, decision: Decision) -> None:
+        if decision.product_id not in self._index:
+            return
+        if decision.field == FIELD_CATEGORY:
+            self.category_decisions[decision.product_id] = decision
+        else:
+            self.attribute_decisions[(decision.product_id, decision.field)] = decision
+
+
+STATUS_COLOURS = {
+    STATUS_NEW: "#8a8f98",
+    STATUS_AUTO: "#2e9d4f",
+    STATUS_REVIEW: "#d99100",
+    STATUS_REJECTED: "#d23c3c",
+    STATUS_ACCEPTED: "#2f6fd6",
+}

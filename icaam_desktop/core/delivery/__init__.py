@@ -1,5 +1,26 @@
 """Supplier deliveries: sheet sniffing, image discovery, product<->image join."""
 
-from icaam_desktop.core.delivery.model import VERDICT_OK, Delivery, ImageFile, Product, SheetInfo
+from icaam_desktop.core.delivery.folder import check_images, open_delivery
+from icaam_desktop.core.delivery.model import (
+    VERDICT_MISSING,
+    VERDICT_OK,
+    Delivery,
+    DeliveryError,
+    ImageFile,
+    Product,
+    SheetInfo,
+)
+from icaam_desktop.core.delivery.sheet import read_sheet
 
-__all__ = ["VERDICT_OK", "Delivery", "ImageFile", "Product", "SheetInfo"]
+__all__ = [
+    "VERDICT_MISSING",
+    "VERDICT_OK",
+    "Delivery",
+    "DeliveryError",
+    "ImageFile",
+    "Product",
+    "SheetInfo",
+    "check_images",
+    "open_delivery",
+    "read_sheet",
+]

@@ -8,6 +8,12 @@ from pathlib import Path
 # Image verdicts from the cheap header check (core/images.py). "ok" means the
 # header is readable and within limits; anything else is a rejection reason code.
 VERDICT_OK = "ok"
+VERDICT_MISSING = "missing"  # named by the sheet but not on disk
+
+
+class DeliveryError(Exception):
+    """A delivery folder that cannot be opened as asked: no sheet, an ambiguous sheet, an empty sheet,
+    an unknown column. The message says what to do (e.g. pass ``sheet=`` / ``--sheet``)."""
 
 
 @dataclass
@@ -22,6 +28,9 @@ class ImageFile:
     width: int | None = None
     height: int | None = None
     mode: str | None = None  # PIL mode, e.g. "RGB", "CMYK", "P", "I;16"
+    n_frames: int = 1
+    notes: list[str] = field(default_factory=list)  # usable but unusual: CMYK, EXIF rotation, animation, ...
+    joined_by: str = ""  # how it was joined to its product: "column", "stem", "suffix" ("" for orphans)
 
     @property
     def ok(self) -> bool:
@@ -47,6 +56,14 @@ class SheetInfo:
     delimiter: str
     columns: list[str]  # de-duplicated header names, in sheet order
     warnings: list[str] = field(default_factory=list)  # duplicate/blank headers, ragged rows, ...
+    candidates: list[Path] = field(default_factory=list)  # every sheet-like file found in the folder
+    selection: str = ""  # why this sheet was chosen, for the user
+
+    @property
+    def delimiter_name(self) -> str:
+        names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+        shown = "\\t" if self.delimiter == "\t" else self.delimiter
+        return f"{shown} ({names.get(self.delimiter, 'other')})"
 
 
 @dataclass
@@ -59,6 +76,20 @@ class Delivery:
     products: list[Product]
     orphan_images: list[ImageFile] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # row-level problems, e.g. duplicate ids
+    id_column_reason: str = ""  # why this column was taken as the product id ("given" when overridden)
+    image_column_reason: str = ""
+
+    @property
+    def images(self) -> list[ImageFile]:
+        """Every image of the delivery once: the products' (in product order), then the orphans."""
+        seen: dict[int, ImageFile] = {}
+        for im in [im for p in self.products for im in p.images] + self.orphan_images:
+            seen.setdefault(id(im), im)
+        return list(seen.values())
+
+    @property
+    def products_with_several_images(self) -> list[Product]:
+        return [p for p in self.products if len(p.images) > 1]
 
     @property
     def products_without_images(self) -> list[Product]:
@@ -66,8 +97,7 @@ class Delivery:
 
     @property
     def rejected_images(self) -> list[ImageFile]:
-        found = [im for p in self.products for im in p.images if not im.ok]
-        return found + [im for im in self.orphan_images if not im.ok]
+        return [im for im in self.images if not im.ok]
 
     def product(self, product_id: str) -> Product | None:
         return next((p for p in self.products if p.product_id == product_id), None)

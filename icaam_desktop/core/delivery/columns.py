@@ -1,0 +1,118 @@
+"""Which sheet column holds the product id, and which names the image files.
+
+Only generic signals: how unique and complete a column's values are, whether they match the image
+files in the folder, and header words that mean "identifier" or "picture" in the languages
+suppliers write in. No supplier's column names are known here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from icaam_desktop.core.delivery.join import ImageIndex, looks_like_image_name, split_references
+from icaam_desktop.core.delivery.sheet import SheetRow
+
+# Header words that mean "identifier" (strong) or a barcode (weak: unique, but rarely the file name).
+_ID_WORDS = {
+    "id", "sku", "article", "articleno", "articlenumber", "artikel", "artikelnummer", "artikelnr", "artnr",
+    "art", "nummer", "number", "no", "nr", "num", "ref", "reference", "referenz", "code", "item", "itemno",
+    "style", "styleno", "product", "produkt", "produit", "model", "modell", "codigo", "referencia",
+    "articolo", "codice", "artikelcode", "productcode", "productid", "mpn", "partno", "numero",
+}  # fmt: skip
+_ID_WEAK_WORDS = {"ean", "gtin", "upc", "barcode", "ean13", "isbn", "asin"}
+_IMAGE_WORDS = {
+    "image", "images", "img", "picture", "pictures", "photo", "photos", "foto", "fotos", "bild", "bilder",
+    "file", "filename", "datei", "dateiname", "imagen", "immagine", "url", "media", "pic", "thumbnail",
+}  # fmt: skip
+_MIN_IMAGE_SHARE = 0.3
+
+
+@dataclass
+class ColumnGuess:
+    column: str | None
+    reason: str
+
+
+def _words(header: str) -> set[str]:
+    """Lower-case ASCII words of a header, plus the header squashed into one word ("Art.-Nr." -> "artnr")."""
+    folded = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode().lower()
+    words = set(re.findall(r"[a-z0-9]+", folded))
+    words.add(re.sub(r"[^a-z0-9]", "", folded))
+    # German compounds: "Artikelnummer", "Bildname" carry the hint as a prefix or suffix.
+    for hint in ("nummer", "number", "artikel", "bild", "image", "foto", "photo"):
+        for word in list(words):
+            if word != hint and (word.startswith(hint) or word.endswith(hint)):
+                words.add(hint)
+    return words
+
+
+def _values(rows: list[SheetRow], column: str) -> list[str]:
+    return [row.cells.get(column, "").strip() for row in rows]
+
+
+def image_reference_share(values: list[str], index: ImageIndex | None) -> tuple[float, float]:
+    """(share of non-empty cells naming an image file, share whose references resolve to a file)."""
+    filled = [v for v in values if v]
+    if not filled:
+        return 0.0, 0.0
+    named = resolved = 0
+    for value in filled:
+        refs = split_references(value, index)
+        if refs and any(looks_like_image_name(r) or (index and index.resolve(r)) for r in refs):
+            named += 1
+        if index is not None and refs and any(index.resolve(r) for r in refs):
+            resolved += 1
+    return named / len(filled), resolved / len(filled)
+
+
+def detect_image_column(columns: list[str], rows: list[SheetRow], index: ImageIndex | None) -> ColumnGuess:
+    """The column whose cells most often name image files (resolving to files in the folder counts most)."""
+    best: tuple[float, str, str] | None = None
+    for position, column in enumerate(columns):
+        named, resolved = image_reference_share(_values(rows, column), index)
+        if max(named, resolved) < _MIN_IMAGE_SHARE:
+            continue
+        hint = 0.2 if _words(column) & _IMAGE_WORDS else 0.0
+        score = 2 * resolved + named + hint - position * 1e-4
+        reason = f"{named:.0%} of its cells name image files, {resolved:.0%} resolve to files in the folder"
+        if best is None or score > best[0]:
+            best = (score, column, reason)
+    if best is None:
+        return ColumnGuess(None, "no column names image files; images are joined by file name = product id")
+    return ColumnGuess(best[1], best[2])
+
+
+def detect_id_column(
+    columns: list[str], rows: list[SheetRow], index: ImageIndex | None, *, image_column: str | None
+) -> ColumnGuess:
+    """The column that best looks like a product id: unique, filled, short codes, matching image stems,
+    with an identifier-like header. Falls back to the first column when nothing stands out."""
+    stems = set(index.by_stem) | set(index.by_base) if index is not None else set()
+    scored: list[tuple[float, str, str]] = []
+    for position, column in enumerate(columns):
+        if column == image_column:
+            continue
+        values = _values(rows, column)
+        filled = [v for v in values if v]
+        if not filled:
+            continue
+        fill = len(filled) / len(values)
+        unique = len(set(filled)) / len(filled)
+        # Ids are short codes: no long text, at most one space (e.g. "AB 123").
+        code_like = sum(len(v) <= 40 and v.count(" ") <= 1 for v in filled) / len(filled)
+        stem_match = sum(v.lower() in stems for v in filled) / len(filled) if stems else 0.0
+        words = _words(column)
+        hint = 1.0 if words & _ID_WORDS else (0.4 if words & _ID_WEAK_WORDS else 0.0)
+        score = 3 * stem_match + 2 * unique * fill + code_like + hint - position * 0.01
+        reasons = [f"{unique:.0%} unique", f"{fill:.0%} filled"]
+        if stem_match:
+            reasons.append(f"{stem_match:.0%} match image file names")
+        if hint:
+            reasons.append("identifier-like header")
+        scored.append((score, column, ", ".join(reasons)))
+    if not scored:
+        return ColumnGuess(columns[0] if columns else None, "no column has values; took the first")
+    score, column, reason = max(scored, key=lambda item: item[0])
+    return ColumnGuess(column, reason)

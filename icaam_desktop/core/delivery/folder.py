@@ -1,0 +1,234 @@
+"""Opening a supplier delivery folder: pick the product sheet, detect its columns, join the images
+and give every image a verdict from a cheap header check."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from icaam_desktop.core.delivery.columns import detect_id_column, detect_image_column
+from icaam_desktop.core.delivery.join import ImageIndex, find_images, join_images, looks_like_image_name
+from icaam_desktop.core.delivery.model import Delivery, DeliveryError, ImageFile, Product, SheetInfo
+from icaam_desktop.core.delivery.sheet import SheetRow, find_sheets, read_sheet
+from icaam_desktop.core.images import inspect_image
+from icaam_desktop.core.jobs import CancelToken, Progress, no_progress
+
+# A sheet within this share of the best sheet's image coverage counts as just as plausible.
+_COVERAGE_TIE = 0.8
+_CHECK_CHUNK = 64
+
+
+def open_delivery(
+    folder: Path,
+    *,
+    sheet: Path | str | None = None,
+    id_column: str | None = None,
+    image_column: str | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> Delivery:
+    """Open a supplier delivery folder: its product sheet joined to its image files, each image checked.
+
+    ``sheet`` (a path, absolute or relative to ``folder``) and the column names override detection.
+    Raises ``DeliveryError`` when the folder cannot be opened as asked (no sheet, several equally
+    plausible sheets, an empty sheet, an unknown column); bad rows and bad images are recorded in
+    the returned ``Delivery`` instead.
+    """
+    root = Path(folder).resolve()
+    if not root.is_dir():
+        raise DeliveryError(f"{folder} is not a folder")
+    progress(0, None, "finding files")
+    index = ImageIndex.build(root, find_images(root))
+    if cancel:
+        cancel.raise_if_cancelled()
+
+    info, rows = _choose_sheet(root, sheet, index)
+    progress(0, None, "reading the sheet")
+    image_col, image_reason = _image_column(info, rows, index, image_column)
+    id_col, id_reason = _id_column(info, rows, index, id_column, image_col)
+
+    products, problems = _products(rows, id_col)
+    orphans, join_problems = join_images(products, index, image_column=image_col)
+    problems.extend(join_problems)
+    delivery = Delivery(
+        name=root.name,
+        root=root,
+        sheet=info,
+        id_column=id_col,
+        image_column=image_col,
+        products=products,
+        orphan_images=orphans,
+        problems=problems,
+        id_column_reason=id_reason,
+        image_column_reason=image_reason,
+    )
+    check_images(delivery.images, progress=progress, cancel=cancel)
+    return delivery
+
+
+def check_images(
+    images: list[ImageFile], *, progress: Progress = no_progress, cancel: CancelToken | None = None
+) -> None:
+    """Give every image a verdict from ``inspect_image`` (header only), in place. Files the sheet
+    named but that are not on disk keep their "missing" verdict."""
+    todo = [im for im in images if im.verdict != "missing"]
+    total = len(todo)
+    progress(0, total, "checking images")
+    workers = min(8, (os.cpu_count() or 2) * 2)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for start in range(0, total, _CHECK_CHUNK):
+            if cancel:
+                cancel.raise_if_cancelled()
+            chunk = todo[start : start + _CHECK_CHUNK]
+            for im, check in zip(chunk, pool.map(inspect_image, [im.path for im in chunk]), strict=True):
+                im.verdict, im.reason, im.format = check.verdict, check.reason, check.format
+                im.width, im.height, im.mode = check.width, check.height, check.mode
+                im.n_frames, im.notes = check.n_frames, check.notes
+            progress(start + len(chunk), total, "checking images")
+
+
+# --- the sheet -------------------------------------------------------------------------------------
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _given_sheet(root: Path, sheet: Path | str) -> Path:
+    given = Path(sheet)
+    for candidate in [given] if given.is_absolute() else [root / given, given]:
+        if candidate.is_file():
+            return candidate.resolve()
+    raise DeliveryError(f"the sheet {sheet} does not exist (looked in {root} and the current folder)")
+
+
+def _image_coverage(rows: list[SheetRow], index: ImageIndex) -> float:
+    """The share of the folder's images that the sheet's cells name, by file name or by id stem."""
+    if not index.images:
+        return 0.0
+    hit: set[int] = set()
+    for row in rows:
+        for value in row.cells.values():
+            value = value.strip()
+            if not value or len(value) > 500:
+                continue
+            key = value.lower()
+            for im in index.by_stem.get(key, []):
+                hit.add(id(im))
+            for _, im in index.by_base.get(key, []):
+                hit.add(id(im))
+            if looks_like_image_name(value):
+                im = index.resolve(value)
+                if im is not None:
+                    hit.add(id(im))
+    return len(hit) / len(index.images)
+
+
+def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tuple[SheetInfo, list[SheetRow]]:
+    if sheet is not None:
+        path = _given_sheet(root, sheet)
+        info, rows = read_sheet(path, root=root)
+        info.candidates = [path]
+        info.selection = "given"
+        return info, rows
+    candidates = find_sheets(root)
+    if not candidates:
+        raise DeliveryError(f"no product sheet (.csv, .tsv or .txt) found in {root}")
+    if len(candidates) == 1:
+        info, rows = read_sheet(candidates[0], root=root)
+        info.candidates, info.selection = candidates, "the only sheet in the folder"
+        return info, rows
+
+    readable: list[tuple[Path, SheetInfo, list[SheetRow], float]] = []
+    for path in candidates:
+        try:
+            info, rows = read_sheet(path, root=root)
+        except DeliveryError:
+            continue  # an empty or unreadable extra file is not the product sheet
+        if len(info.columns) >= 2 and rows:
+            readable.append((path, info, rows, _image_coverage(rows, index)))
+    best_coverage = max((c for *_, c in readable), default=0.0)
+    if best_coverage > 0:
+        plausible = [r for r in readable if r[3] >= _COVERAGE_TIE * best_coverage]
+        why = "names the folder's images"
+    else:
+        plausible = readable
+        why = "is a table"
+    depth = min((len(r[0].relative_to(root).parts) for r in plausible), default=0)
+    shallowest = [r for r in plausible if len(r[0].relative_to(root).parts) == depth]
+    if len(shallowest) != 1:
+        names = shallowest or [(p,) for p in candidates]
+        listed = ", ".join(_rel(r[0], root) for r in names)
+        raise DeliveryError(
+            f"found {len(candidates)} possible product sheets in {root.name} and cannot tell which one holds "
+            f"the products: {listed}. Pass sheet= (CLI: --sheet PATH) to pick one."
+        )
+    path, info, rows, coverage = shallowest[0]
+    info.candidates = candidates
+    others = len(plausible) - 1
+    info.selection = (
+        f"of {len(candidates)} sheets found, the one nearest the top of the folder that {why}"
+        + (f" ({coverage:.0%} of the images)" if best_coverage > 0 else "")
+        + (f"; {others} deeper sheet(s) looked similar" if others else "")
+    )
+    return info, rows
+
+
+# --- columns and products --------------------------------------------------------------------------
+
+
+def _find_column(info: SheetInfo, name: str, what: str) -> str:
+    if name in info.columns:
+        return name
+    folded = [c for c in info.columns if c.casefold() == name.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise DeliveryError(
+        f"the {what} column {name!r} is not in the sheet {info.path.name}; its columns are: "
+        + ", ".join(repr(c) for c in info.columns)
+    )
+
+
+def _image_column(
+    info: SheetInfo, rows: list[SheetRow], index: ImageIndex, given: str | None
+) -> tuple[str | None, str]:
+    if given:
+        return _find_column(info, given, "image"), "given"
+    guess = detect_image_column(info.columns, rows, index)
+    return guess.column, guess.reason
+
+
+def _id_column(
+    info: SheetInfo, rows: list[SheetRow], index: ImageIndex, given: str | None, image_col: str | None
+) -> tuple[str, str]:
+    if given:
+        return _find_column(info, given, "product-id"), "given"
+    if not info.columns:
+        raise DeliveryError(f"the sheet {info.path.name} has no columns")
+    guess = detect_id_column(info.columns, rows, index, image_column=image_col)
+    return guess.column or info.columns[0], guess.reason
+
+
+def _products(rows: list[SheetRow], id_column: str) -> tuple[list[Product], list[str]]:
+    """One Product per row with an id; duplicates keep the first row and are reported with both lines."""
+    products: list[Product] = []
+    problems: list[str] = []
+    first_line: dict[str, int] = {}
+    for row in rows:
+        product_id = row.cells.get(id_column, "").strip()
+        if not product_id:
+            problems.append(f"line {row.line}: no product id in column {id_column!r}; row skipped")
+            continue
+        if product_id in first_line:
+            problems.append(
+                f"line {row.line}: duplicate product id {product_id!r} (first on line {first_line[product_id]}); "
+                "row skipped, the first is kept"
+            )
+            continue
+        first_line[product_id] = row.line
+        products.append(Product(product_id=product_id, row=row.cells, row_number=row.line))
+    return products, problems

@@ -1,0 +1,170 @@
+"""Finding a delivery's image files and joining them to its products.
+
+A product's images are found three ways, in this order of precedence:
+1. the sheet's image column names them (a file name, a relative path or a URL; several per cell
+   separated by ; , | or whitespace);
+2. the file's stem is the product id (``40005211.png``);
+3. the file's stem is the product id plus ``_N`` or ``-N`` (``NW-101247_2.jpg``): extra images,
+   ordered by N.
+The first image of a product is its primary one. Images that no product claims are orphans; an
+image the sheet names that is not on disk becomes a "missing" ImageFile.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlparse
+
+from icaam_desktop.core.delivery.model import VERDICT_MISSING, ImageFile, Product
+from icaam_desktop.core.delivery.sheet import is_hidden
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
+_SUFFIX_N = re.compile(r"^(?P<base>.+?)[_-](?P<n>\d{1,3})$")
+_CELL_SPLIT = re.compile(r"[;,|\n\r]+")
+
+
+def find_images(root: Path) -> list[ImageFile]:
+    """Every image file under ``root`` at any depth, by extension (case-insensitive), outside hidden
+    folders; unchecked (verdict "ok" until ``inspect_image`` says otherwise)."""
+    found = []
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if path.suffix.lower() in IMAGE_SUFFIXES and not is_hidden(rel.parts) and path.is_file():
+            found.append(ImageFile(path=path.resolve(), rel=rel.as_posix()))
+    return sorted(found, key=lambda im: im.rel.lower())
+
+
+@dataclass
+class ImageIndex:
+    """Lookups from what a sheet might say to the image files on disk (all case-insensitive)."""
+
+    root: Path
+    images: list[ImageFile]
+    by_rel: dict[str, ImageFile] = field(default_factory=dict)
+    by_name: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))
+    by_stem: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))
+    by_base: dict[str, list[tuple[int, ImageFile]]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def build(cls, root: Path, images: list[ImageFile]) -> ImageIndex:
+        index = cls(root=root, images=images)
+        for im in images:
+            rel = PurePosixPath(im.rel)
+            index.by_rel[im.rel.lower()] = im
+            index.by_name[rel.name.lower()].append(im)
+            index.by_stem[rel.stem.lower()].append(im)
+            match = _SUFFIX_N.match(rel.stem)
+            if match:
+                index.by_base[match["base"].lower()].append((int(match["n"]), im))
+        return index
+
+    def resolve(self, reference: str) -> ImageFile | None:
+        """The file a sheet reference points at: a relative path first, then the bare file name."""
+        ref = _normalise_reference(reference)
+        if not ref:
+            return None
+        hit = self.by_rel.get(ref.lower())
+        if hit is not None:
+            return hit
+        named = self.by_name.get(PurePosixPath(ref).name.lower(), [])
+        if len(named) == 1:
+            return named[0]
+        if named:  # the same file name in several folders: prefer the one whose path ends like the ref
+            tail = ref.lower()
+            return next((im for im in named if im.rel.lower().endswith(tail)), named[0])
+        return None
+
+
+def _normalise_reference(reference: str) -> str:
+    ref = reference.strip().strip('"').strip("'")
+    if "://" in ref:
+        ref = unquote(urlparse(ref).path)
+    ref = ref.replace("\\", "/")
+    while ref.startswith("./"):
+        ref = ref[2:]
+    return ref.lstrip("/")
+
+
+def looks_like_image_name(token: str) -> bool:
+    return PurePosixPath(_normalise_reference(token)).suffix.lower() in IMAGE_SUFFIXES
+
+
+def split_references(cell: str, index: ImageIndex | None = None) -> list[str]:
+    """The image references in one cell. A whole cell that resolves is one reference (file names
+    may contain spaces or commas); otherwise it is split on ; , | and line breaks, then whitespace."""
+    cell = cell.strip()
+    if not cell:
+        return []
+    if index is not None and index.resolve(cell) is not None:
+        return [cell]
+    refs = []
+    for part in _CELL_SPLIT.split(cell):
+        part = part.strip()
+        if not part:
+            continue
+        if (index is not None and index.resolve(part) is not None) or (looks_like_image_name(part) and " " not in part):
+            refs.append(part)
+            continue
+        refs.extend(tok for tok in part.split() if looks_like_image_name(tok) or (index and index.resolve(tok)))
+    return refs
+
+
+def join_images(
+    products: list[Product], index: ImageIndex, *, image_column: str | None
+) -> tuple[list[ImageFile], list[str]]:
+    """Attach images to ``products`` in place; return (orphan images, problems).
+
+    A file can belong to several products only when the sheet names it for each of them.
+    """
+    claimed: set[int] = set()
+    problems: list[str] = []
+    missing: dict[str, ImageFile] = {}
+
+    def add(product: Product, im: ImageFile, how: str) -> None:
+        if all(existing is not im for existing in product.images):
+            if not im.joined_by:
+                im.joined_by = how
+            product.images.append(im)
+            claimed.add(id(im))
+
+    if image_column:
+        for product in products:
+            cell = product.row.get(image_column, "")
+            refs = split_references(cell, index)
+            if cell.strip() and not refs:
+                problems.append(
+                    f"line {product.row_number}: {image_column} {cell.strip()!r} names no image file (product {product.product_id})"
+                )
+            for ref in refs:
+                im = index.resolve(ref)
+                if im is None:
+                    key = _normalise_reference(ref).lower()
+                    im = missing.get(key)
+                    if im is None:
+                        rel = _normalise_reference(ref)
+                        im = ImageFile(
+                            path=(index.root / rel).resolve(),
+                            rel=rel,
+                            verdict=VERDICT_MISSING,
+                            reason=f"named in column {image_column!r} on line {product.row_number} but not found in the folder",
+                        )
+                        missing[key] = im
+                add(product, im, "column")
+
+    # Stems and numbered extras only claim files the sheet did not name for another product.
+    for product in products:
+        key = product.product_id.strip().lower()
+        for im in index.by_stem.get(key, []):
+            if id(im) not in claimed:
+                add(product, im, "stem")
+    for product in products:
+        key = product.product_id.strip().lower()
+        for _, im in sorted(index.by_base.get(key, []), key=lambda pair: (pair[0], pair[1].rel)):
+            if id(im) not in claimed:
+                add(product, im, "suffix")
+
+    orphans = [im for im in index.images if id(im) not in claimed]
+    return orphans, problems

@@ -61,6 +61,15 @@ class ImageIndex:
                 index.by_base[match["base"].lower()].append((int(match["n"]), im))
         return index
 
+    def resolve_whole(self, reference: str) -> ImageFile | None:
+        """A file the reference names exactly: its whole relative path, or its whole bare file name."""
+        ref = _normalise_reference(reference)
+        hit = self.by_rel.get(ref.lower())
+        if hit is None and "/" not in ref:
+            named = self.by_name.get(ref.lower(), [])
+            hit = named[0] if len(named) == 1 else None
+        return hit
+
     def resolve(self, reference: str) -> ImageFile | None:
         """The file a sheet reference points at: a relative path first, then the bare file name."""
         ref = _normalise_reference(reference)
@@ -98,7 +107,7 @@ def split_references(cell: str, index: ImageIndex | None = None) -> list[str]:
     cell = cell.strip()
     if not cell:
         return []
-    if index is not None and index.resolve(cell) is not None:
+    if index is not None and index.resolve_whole(cell) is not None:
         return [cell]
     refs = []
     for part in _CELL_SPLIT.split(cell):

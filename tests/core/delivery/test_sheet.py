@@ -1,0 +1,162 @@
+"""Reading product sheets the way suppliers write them: encodings, delimiters, quoting, bad headers."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from icaam_desktop.core.delivery import DeliveryError, read_sheet
+from icaam_desktop.core.delivery.sheet import clean_headers, decode_sheet, detect_delimiter, find_sheets
+
+GERMAN = "Artikelnummer;Bezeichnung;Preis EUR;Größe\r\n1001;Bär-Shirt für Männer;12,50 €;Maß\r\n1002;Straßenschuh;1.299,00 €;Weiß\r\n"
+
+
+def _sheet(tmp_path: Path, content: bytes | str, name: str = "sheet.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+    return path
+
+
+def _cells(rows):
+    return [row.cells for row in rows]
+
+
+def test_utf8_bom_is_stripped_from_the_first_header(tmp_path):
+    info, rows = read_sheet(_sheet(tmp_path, codecs.BOM_UTF8 + b"sku,name\nA1,Shirt\n"))
+    assert info.encoding == "utf-8-sig"
+    assert info.columns == ["sku", "name"]
+    assert _cells(rows) == [{"sku": "A1", "name": "Shirt"}]
+
+
+def test_plain_utf8(tmp_path):
+    info, rows = read_sheet(_sheet(tmp_path, "sku;name\nA1;Café crème\n"))
+    assert (info.encoding, info.delimiter) == ("utf-8", ";")
+    assert rows[0].cells["name"] == "Café crème"
+
+
+def test_cp1252_with_umlauts_sharp_s_and_euro(tmp_path):
+    info, rows = read_sheet(_sheet(tmp_path, GERMAN, encoding="cp1252"))
+    assert info.encoding == "cp1252"
+    assert info.delimiter == ";"
+    assert info.columns[-1] == "Größe"
+    assert rows[0].cells["Bezeichnung"] == "Bär-Shirt für Männer"
+    assert rows[0].cells["Preis EUR"] == "12,50 €"  # decimal comma stays a raw string
+    assert rows[1].cells["Bezeichnung"] == "Straßenschuh"
+
+
+def test_short_cp1252_sheet_is_not_taken_for_a_mac_code_page(tmp_path):
+    info, rows = read_sheet(_sheet(tmp_path, "name,price\nStraße,2€\n", encoding="cp1252"))
+    assert info.encoding == "cp1252"
+    assert rows[0].cells == {"name": "Straße", "price": "2€"}
+
+
+def test_other_code_pages_are_left_to_the_detector(tmp_path):
+    text = "имя;цена\nПлатье летнее красное;3,50\nРубашка мужская белая;4\n"
+    info, rows = read_sheet(_sheet(tmp_path, text, encoding="cp1251"))
+    assert info.encoding == "cp1251"
+    assert rows[1].cells["имя"] == "Рубашка мужская белая"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_with_bom(tmp_path, encoding):
+    bom = codecs.BOM_UTF16_BE if encoding == "utf-16-be" else b""
+    content = bom + GERMAN.encode(encoding)  # "utf-16" writes its own BOM (little-endian here)
+    info, rows = read_sheet(_sheet(tmp_path, content))
+    assert info.encoding.startswith("utf-16")
+    assert info.columns == ["Artikelnummer", "Bezeichnung", "Preis EUR", "Größe"]
+    assert rows[1].cells["Größe"] == "Weiß"
+
+
+def test_utf16_without_bom(tmp_path):
+    info, rows = read_sheet(_sheet(tmp_path, "sku\tname\nA1\tÄrmel\n".encode("utf-16-le")))
+    assert info.encoding == "utf-16-le"
+    assert info.delimiter == "\t"
+    assert rows[0].cells == {"sku": "A1", "name": "Ärmel"}
+
+
+@pytest.mark.parametrize(("delimiter", "name"), [(",", "comma"), (";", "semicolon"), ("\t", "tab"), ("|", "pipe")])
+def test_each_delimiter(tmp_path, delimiter, name):
+    header = delimiter.join(["id", "name", "colour", "price"])
+    lines = [header] + [delimiter.join([f"P{i}", f"Item {i}", "Navy Blue", f"{i},50"]) for i in range(5)]
+    if delimiter == ",":  # a comma in a value must be quoted when the delimiter is a comma
+        lines = [header] + [f'P{i},Item {i},Navy Blue,"{i},50"' for i in range(5)]
+    info, rows = read_sheet(_sheet(tmp_path, "\n".join(lines) + "\n", name="s.txt"))
+    assert info.delimiter == delimiter
+    assert name in info.delimiter_name
+    assert info.columns == ["id", "name", "colour", "price"]
+    assert rows[3].cells["price"] == "3,50"
+
+
+def test_commas_inside_names_do_not_fool_the_semicolon_detection():
+    text = "sku;name;price\n" + "".join(f"{i};Shirt, blue, slim;1,{i}9\n" for i in range(20))
+    assert detect_delimiter(text) == ";"
+
+
+def test_newlines_inside_quotes_keep_row_and_line_numbers(tmp_path):
+    text = 'sku,description,colour\nA1,"two\nline text",Red\nA2,"a ""quoted"" word",Blue\nA3,plain,Green\n'
+    info, rows = read_sheet(_sheet(tmp_path, text))
+    assert [r.cells["sku"] for r in rows] == ["A1", "A2", "A3"]
+    assert rows[0].cells["description"] == "two\nline text"
+    assert rows[1].cells["description"] == 'a "quoted" word'
+    assert [r.line for r in rows] == [2, 4, 5]  # A1 spans lines 2-3
+
+
+def test_duplicate_and_blank_headers_are_renamed_with_warnings(tmp_path):
+    info, rows = read_sheet(_sheet(tmp_path, "sku;Colour;colour;;Colour\nA1;Red;Rot;x;rouge\n"))
+    assert info.columns == ["sku", "Colour", "colour (2)", "column_4", "Colour (3)"]
+    assert rows[0].cells["Colour (3)"] == "rouge"
+    assert rows[0].cells["column_4"] == "x"
+    assert len(info.warnings) == 3
+    assert any("blank" in w and "column_4" in w for w in info.warnings)
+
+
+def test_clean_headers_never_collides():
+    headers, _ = clean_headers(["Colour", "Colour (2)", "Colour"])
+    assert len(set(headers)) == 3
+
+
+def test_ragged_rows(tmp_path):
+    text = "sku;name;colour\nA1;Shirt\nA2;Dress;Red;EXTRA;more\nA3;Hat;Blue;;\nA4;Sock;Black\n"
+    info, rows = read_sheet(_sheet(tmp_path, text))
+    assert rows[0].cells == {"sku": "A1", "name": "Shirt", "colour": "", "extra_1": "", "extra_2": ""}
+    assert rows[1].cells["extra_1"] == "EXTRA" and rows[1].cells["extra_2"] == "more"
+    assert info.columns == ["sku", "name", "colour", "extra_1", "extra_2"]
+    warnings = " | ".join(info.warnings)
+    assert "padded (line 2)" in warnings
+    assert "extra_1..extra_2 (line 3)" in warnings
+    assert "dropped (line 4)" in warnings
+
+
+def test_blank_lines_are_skipped(tmp_path):
+    info, rows = read_sheet(_sheet(tmp_path, "\nsku,name\n\nA1,Shirt\n\n\nA2,Dress\n"))
+    assert info.columns == ["sku", "name"]
+    assert [(r.line, r.cells["sku"]) for r in rows] == [(4, "A1"), (7, "A2")]
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\n\r\n  \n"])
+def test_empty_file_is_an_error(tmp_path, content):
+    with pytest.raises(DeliveryError, match="sheet.csv is empty"):
+        read_sheet(_sheet(tmp_path, content))
+
+
+def test_header_only_file_gives_no_rows_and_a_warning(tmp_path):
+    info, rows = read_sheet(_sheet(tmp_path, "sku;name;price\n"))
+    assert info.columns == ["sku", "name", "price"]
+    assert rows == []
+    assert any("no product rows" in w for w in info.warnings)
+
+
+def test_decode_prefers_bom_over_guessing():
+    text, encoding = decode_sheet(codecs.BOM_UTF8 + "Größe".encode())
+    assert (text, encoding) == ("Größe", "utf-8-sig")
+
+
+def test_find_sheets_any_depth_case_insensitive_not_hidden(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / ".git").mkdir()
+    for rel in ["top.CSV", "a/b/deep.tsv", "a/notes.TXT", ".git/x.csv", ".hidden.csv", "a/image.jpg"]:
+        (tmp_path / rel).write_text("x")
+    found = [p.relative_to(tmp_path).as_posix() for p in find_sheets(tmp_path)]
+    assert found == ["top.CSV", "a/notes.TXT", "a/b/deep.tsv"]

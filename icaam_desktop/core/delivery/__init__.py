@@ -8,6 +8,7 @@ from icaam_desktop.core.delivery.model import (
     DeliveryError,
     ImageFile,
     Product,
+    SheetChoiceError,
     SheetInfo,
 )
 from icaam_desktop.core.delivery.sheet import read_sheet
@@ -19,6 +20,7 @@ __all__ = [
     "DeliveryError",
     "ImageFile",
     "Product",
+    "SheetChoiceError",
     "SheetInfo",
     "check_images",
     "open_delivery",

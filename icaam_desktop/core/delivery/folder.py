@@ -9,7 +9,7 @@ from pathlib import Path
 
 from icaam_desktop.core.delivery.columns import detect_id_column, detect_image_column
 from icaam_desktop.core.delivery.join import ImageIndex, find_images, join_images, looks_like_image_name
-from icaam_desktop.core.delivery.model import Delivery, DeliveryError, ImageFile, Product, SheetInfo
+from icaam_desktop.core.delivery.model import Delivery, DeliveryError, ImageFile, Product, SheetChoiceError, SheetInfo
 from icaam_desktop.core.delivery.sheet import SheetRow, find_sheets, read_sheet
 from icaam_desktop.core.images import inspect_image
 from icaam_desktop.core.jobs import CancelToken, Progress, no_progress
@@ -103,7 +103,7 @@ def _given_sheet(root: Path, sheet: Path | str) -> Path:
     for candidate in [given] if given.is_absolute() else [root / given, given]:
         if candidate.is_file():
             return candidate.resolve()
-    raise DeliveryError(f"the sheet {sheet} does not exist (looked in {root} and the current folder)")
+    raise SheetChoiceError(f"the sheet {sheet} does not exist (looked in {root} and the current folder)")
 
 
 def _image_coverage(rows: list[SheetRow], index: ImageIndex) -> float:
@@ -137,7 +137,7 @@ def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tu
         return info, rows
     candidates = find_sheets(root)
     if not candidates:
-        raise DeliveryError(f"no product sheet (.csv, .tsv or .txt) found in {root}")
+        raise SheetChoiceError(f"no product sheet (.csv, .tsv or .txt) found in {root}")
     if len(candidates) == 1:
         info, rows = read_sheet(candidates[0], root=root)
         info.candidates, info.selection = candidates, "the only sheet in the folder"
@@ -163,7 +163,7 @@ def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tu
     if len(shallowest) != 1:
         names = shallowest or [(p,) for p in candidates]
         listed = ", ".join(_rel(r[0], root) for r in names)
-        raise DeliveryError(
+        raise SheetChoiceError(
             f"found {len(candidates)} possible product sheets in {root.name} and cannot tell which one holds "
             f"the products: {listed}. Pass sheet= (CLI: --sheet PATH) to pick one."
         )
@@ -173,7 +173,7 @@ def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tu
     info.selection = (
         f"of {len(candidates)} sheets found, the one nearest the top of the folder that {why}"
         + (f" ({coverage:.0%} of the images)" if best_coverage > 0 else "")
-        + (f"; {others} deeper sheet(s) looked similar" if others else "")
+        + (f"; {others} deeper sheet(s) {'name them' if best_coverage > 0 else 'are tables'} too" if others else "")
     )
     return info, rows
 
@@ -187,7 +187,7 @@ def _find_column(info: SheetInfo, name: str, what: str) -> str:
     folded = [c for c in info.columns if c.casefold() == name.casefold()]
     if len(folded) == 1:
         return folded[0]
-    raise DeliveryError(
+    raise SheetChoiceError(
         f"the {what} column {name!r} is not in the sheet {info.path.name}; its columns are: "
         + ", ".join(repr(c) for c in info.columns)
     )

@@ -16,6 +16,11 @@ class DeliveryError(Exception):
     an unknown column. The message says what to do (e.g. pass ``sheet=`` / ``--sheet``)."""
 
 
+class SheetChoiceError(DeliveryError):
+    """The caller must choose: no sheet, several equally plausible sheets, a given sheet or column
+    that does not exist. A usage problem (CLI exit 2), unlike a sheet that is unreadable or empty."""
+
+
 @dataclass
 class ImageFile:
     path: Path  # absolute

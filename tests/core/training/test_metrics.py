@@ -184,3 +184,27 @@ def test_fit_temperature_recovers_known_temperature():
 def test_model_label_outside_the_tree_is_a_clear_error():
     with pytest.raises(ValueError, match="not in the taxonomy"):
         evaluate(y_true_leaf=["a1x"], probs=np.array([[1.0]]), labels=["zzz"], taxonomy=TREE)
+
+
+def test_plots_write_png_files(tmp_path):
+    from icaam_desktop.core.training.plots import training_curves_png, write_report
+
+    r = evaluate(y_true_leaf=Y_TRUE, probs=PROBS, labels=LABELS, taxonomy=TREE, thresholds={1: 0.7, 2: 0.5, 3: 0.5})
+    written = write_report(r, tmp_path / "report", title="hand-made")
+    names = sorted(p.name for p in written)
+    assert names == [
+        "confusion_level1.png",
+        "confusion_level2.png",
+        "confusion_level3.png",
+        "coverage_error.png",
+        "metrics.json",
+    ]
+    assert json.loads((tmp_path / "report" / "metrics.json").read_text())["levels"]["1"]["accuracy"] == pytest.approx(
+        0.6
+    )
+    history = [
+        {"epoch": 1, "train_loss": 1.2, "val_level3_accuracy": 0.5},
+        {"epoch": 2, "train_loss": 0.8, "val_level3_accuracy": 0.7},
+    ]
+    for png in [*written[1:], training_curves_png(history, tmp_path / "curves.png")]:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 2000

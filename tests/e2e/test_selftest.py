@@ -1,0 +1,109 @@
+"""`icaam-desktop --self-test` on the installed (non-frozen) app, and the pieces it decides with."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from icaam_desktop import __version__, paths, selftest
+from icaam_desktop.core.taxonomy import load_taxonomy
+
+
+def _cuda_usable() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def test_pass_threshold_is_three_binomial_standard_errors():
+    assert selftest.pass_threshold(0.80, 50) == pytest.approx(0.80 - 3 * (0.8 * 0.2 / 50) ** 0.5)
+    assert selftest.pass_threshold(0.80, 50) == pytest.approx(0.630, abs=1e-3)
+    assert selftest.pass_threshold(1.0, 50) == 1.0  # a perfect card allows no miss
+    assert selftest.pass_threshold(0.80, 5000) > selftest.pass_threshold(0.80, 50)  # more products, tighter line
+    with pytest.raises(ValueError):
+        selftest.pass_threshold(0.8, 0)
+
+
+def test_card_leaf_accuracy_flat_nested_and_missing():
+    assert selftest.card_leaf_accuracy({"metrics": {"leaf_accuracy": 0.81}}) == 0.81
+    assert selftest.card_leaf_accuracy({"metrics": {"held_out": {"leaf_accuracy": 0.7}}}) == 0.7
+    with pytest.raises(selftest.SelfTestFailure, match="no held-out leaf accuracy"):
+        selftest.card_leaf_accuracy({"metrics": {"level1_accuracy": 0.9}})
+
+
+def test_demo_labels_are_leaves_of_the_demo_taxonomy():
+    labels = selftest.read_demo_labels(paths.demo_dir() / "labels.csv")
+    taxonomy = load_taxonomy(paths.demo_dir() / "taxonomy")
+    assert len(labels) == 50
+    assert [code for code in labels.values() if not taxonomy.is_leaf(code)] == []
+
+
+def test_labels_file_with_wrong_columns_is_a_clear_failure(tmp_path):
+    bad = tmp_path / "labels.csv"
+    bad.write_text("sku,category\nA,b\n", encoding="utf-8")
+    with pytest.raises(selftest.SelfTestFailure, match="expected columns product_id;leaf_code"):
+        selftest.read_demo_labels(bad)
+
+
+def test_missing_model_fails_with_the_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "models_dir", lambda: tmp_path / "models")
+    out = io.StringIO()
+    assert selftest.run_self_test(out=out) == 1
+    report = out.getvalue()
+    assert f"icaam-desktop {__version__}" in report
+    assert "FAIL: model missing:" in report and str(tmp_path / "models" / "default") in report
+
+
+def test_missing_demo_fails_with_the_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "demo_dir", lambda: tmp_path / "demo")
+    if not (paths.models_dir() / "default" / "model.safetensors").is_file():
+        pytest.skip("no shipped model yet: the model check fails first")
+    out = io.StringIO()
+    assert selftest.run_self_test(out=out) == 1
+    assert "FAIL: demo delivery missing:" in out.getvalue()
+
+
+def test_cpu_diagnosis_names_the_reason():
+    import torch
+
+    if _cuda_usable():
+        pytest.skip("a CUDA device is usable here")
+    reason = selftest.why_cpu(torch)
+    if torch.version.cuda is None:
+        assert "no CUDA support" in reason
+    elif not selftest._driver_found():
+        assert reason.startswith("no NVIDIA driver")
+    else:
+        assert "CUDA" in reason
+
+
+@pytest.mark.slow
+def test_installed_app_self_test_passes_offline():
+    app = Path(sys.executable).with_name("icaam-desktop.exe" if os.name == "nt" else "icaam-desktop")
+    if not app.exists():
+        pytest.skip(f"{app} is not installed (pip install -e .)")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env.pop("QT_QPA_PLATFORM", None)  # the self-test must not need Qt at all, not even offscreen
+    done = subprocess.run([str(app), "--self-test"], capture_output=True, text=True, env=env, timeout=600)
+    report = done.stdout + done.stderr
+    assert done.returncode == 0, report
+    device = next(line for line in report.splitlines() if line.strip().startswith("device"))
+    assert ("CUDA" if _cuda_usable() else "CPU") in device, device
+    assert "frozen          no" in report
+    assert "PASS: demo leaf accuracy" in report
+
+
+@pytest.mark.gpu
+def test_self_test_reports_cuda_on_a_gpu_machine():
+    if not _cuda_usable():
+        pytest.skip("no CUDA device")
+    out = io.StringIO()
+    code = selftest.run_self_test(out=out)
+    device = next(line for line in out.getvalue().splitlines() if line.strip().startswith("device"))
+    assert "CUDA" in device and "CPU" not in device, out.getvalue()
+    assert code == 0, out.getvalue()

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
 from icaam_desktop.core.delivery.model import VERDICT_MISSING, ImageFile, Product
-from icaam_desktop.core.delivery.sheet import is_hidden
+from icaam_desktop.core.delivery.sheet import walk_files
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 _SUFFIX_N = re.compile(r"^(?P<base>.+?)[_-](?P<n>\d{1,3})$")
@@ -28,12 +28,8 @@ _CELL_SPLIT = re.compile(r"[;,|\n\r]+")
 
 def find_images(root: Path) -> list[ImageFile]:
     """Every image file under ``root`` at any depth, by extension (case-insensitive), outside hidden
-    folders; unchecked (verdict "ok" until ``inspect_image`` says otherwise)."""
-    found = []
-    for path in root.rglob("*"):
-        rel = path.relative_to(root)
-        if path.suffix.lower() in IMAGE_SUFFIXES and not is_hidden(rel.parts) and path.is_file():
-            found.append(ImageFile(path=path.resolve(), rel=rel.as_posix()))
+    folders; unchecked (verdict "ok" until ``inspect_image`` says otherwise). ``root`` should be absolute."""
+    found = [ImageFile(path=path, rel=rel) for rel, path in walk_files(root, IMAGE_SUFFIXES)]
     return sorted(found, key=lambda im: im.rel.lower())
 
 
@@ -78,7 +74,7 @@ class ImageIndex:
         hit = self.by_rel.get(ref.lower())
         if hit is not None:
             return hit
-        named = self.by_name.get(PurePosixPath(ref).name.lower(), [])
+        named = self.by_name.get(ref.rsplit("/", 1)[-1].lower(), [])
         if len(named) == 1:
             return named[0]
         if named:  # the same file name in several folders: prefer the one whose path ends like the ref
@@ -98,14 +94,17 @@ def _normalise_reference(reference: str) -> str:
 
 
 def looks_like_image_name(token: str) -> bool:
-    return PurePosixPath(_normalise_reference(token)).suffix.lower() in IMAGE_SUFFIXES
+    if "." not in token:
+        return False
+    name = _normalise_reference(token).rsplit("/", 1)[-1]
+    return "." + name.rsplit(".", 1)[-1].lower() in IMAGE_SUFFIXES
 
 
 def split_references(cell: str, index: ImageIndex | None = None) -> list[str]:
     """The image references in one cell. A whole cell that resolves is one reference (file names
     may contain spaces or commas); otherwise it is split on ; , | and line breaks, then whitespace."""
     cell = cell.strip()
-    if not cell:
+    if "." not in cell:  # every file the index knows, and every image name, has an extension
         return []
     if index is not None and index.resolve_whole(cell) is not None:
         return [cell]

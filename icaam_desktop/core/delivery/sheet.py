@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,14 +50,26 @@ def is_hidden(rel_parts: tuple[str, ...]) -> bool:
     return any(part.startswith(".") or part == "__MACOSX" for part in rel_parts)
 
 
+def walk_files(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """(relative posix path, path) of every file under ``root`` whose suffix is in ``suffixes``
+    (case-insensitive), skipping hidden folders without descending into them."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not is_hidden((d,))]
+        base = Path(folder)
+        rel_base = base.relative_to(root).as_posix()
+        for name in files:
+            if is_hidden((name,)) or os.path.splitext(name)[1].lower() not in suffixes:
+                continue
+            rel = name if rel_base == "." else f"{rel_base}/{name}"
+            found.append((rel, base / name))
+    return found
+
+
 def find_sheets(root: Path) -> list[Path]:
     """Every .csv/.tsv/.txt file under ``root`` at any depth (case-insensitive), outside hidden folders."""
-    found = []
-    for path in root.rglob("*"):
-        rel = path.relative_to(root).parts
-        if path.suffix.lower() in SHEET_SUFFIXES and not is_hidden(rel) and path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: (len(p.relative_to(root).parts), str(p).lower()))
+    found = walk_files(root, SHEET_SUFFIXES)
+    return [path for rel, path in sorted(found, key=lambda item: (item[0].count("/"), item[0].lower()))]
 
 
 def decode_sheet(data: bytes) -> tuple[str, str]:
@@ -65,13 +78,13 @@ def decode_sheet(data: bytes) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data.decode(name), codecs.lookup(name).name if name != "utf-16" else _utf16_name(bom)
+    bomless16 = _bomless_utf16(data)  # before UTF-8: ASCII in UTF-16 is valid UTF-8 full of NULs
+    if bomless16:
+        return data.decode(bomless16, errors="replace"), bomless16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    bomless16 = _bomless_utf16(data)
-    if bomless16:
-        return data.decode(bomless16, errors="replace"), bomless16
     best = charset_normalizer.from_bytes(data).best()
     if _cp1252_is_as_good(data, best):
         return data.decode("cp1252"), "cp1252"
@@ -261,12 +274,33 @@ def read_sheet(path: Path, *, root: Path | None = None) -> tuple[SheetInfo, list
     text, encoding = decode_sheet(data)
     if not text.replace("\ufeff", "").strip():
         raise DeliveryError(f"the sheet {shown} is empty")
-    delimiter = "\t" if path.suffix.lower() == ".tsv" and "\t" in text[:_SNIFF_CHARS] else detect_delimiter(text)
+    fixes = []
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        fixes.append("the sheet holds NUL characters; they were removed")
+    text, declared = _excel_sep_line(text)
+    if declared:
+        delimiter = declared
+    elif path.suffix.lower() == ".tsv" and "\t" in text[:_SNIFF_CHARS]:
+        delimiter = "\t"
+    else:
+        delimiter = detect_delimiter(text)
     headers, rows, warnings = parse_sheet(text, delimiter=delimiter)
+    warnings = fixes + warnings
     if not rows:
         warnings.append(f"the sheet {shown} has a header but no product rows")
     info = SheetInfo(path=path, encoding=encoding, delimiter=delimiter, columns=headers, warnings=warnings)
     return info, rows
+
+
+def _excel_sep_line(text: str) -> tuple[str, str | None]:
+    """Excel's ``sep=;`` first line declares the delimiter. It is blanked (not removed) so that
+    line numbers still match the file."""
+    first, newline, rest = text.lstrip("\ufeff").partition("\n")
+    line = first.strip()
+    if line.lower().startswith("sep=") and len(line) == 5:
+        return newline + rest, line[4]
+    return text, None
 
 
 def _shown(path: Path, root: Path | None) -> str:

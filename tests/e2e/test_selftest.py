@@ -59,6 +59,15 @@ def test_missing_model_fails_with_the_path(tmp_path, monkeypatch):
     assert "FAIL: model missing:" in report and str(tmp_path / "models" / "default") in report
 
 
+def test_without_stdout_the_report_goes_to_the_log(tmp_path, monkeypatch):
+    """A windowed Windows build has sys.stdout = None: the report must land in a file, not vanish."""
+    monkeypatch.setattr(paths, "models_dir", lambda: tmp_path / "models")
+    monkeypatch.setattr(sys, "stdout", None)
+    assert selftest.run_self_test() == 1
+    log = paths.user_data_dir() / selftest.LOG_NAME
+    assert "FAIL: model missing:" in log.read_text(encoding="utf-8")
+
+
 def test_missing_demo_fails_with_the_path(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "demo_dir", lambda: tmp_path / "demo")
     if not (paths.models_dir() / "default" / "model.safetensors").is_file():

@@ -11,7 +11,6 @@ The format always comes from the content; the file extension is never trusted.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,7 +112,7 @@ def open_rgb(path: Path, *, min_side: int | None = None, max_pixels: int = MAX_P
         raise ImageRejected(VERDICT_ZERO_BYTE, "empty file (0 bytes)")
     try:
         with _open_checked(path, size=size, max_pixels=max_pixels) as img:
-            if min_side and img.format == "JPEG":
+            if min_side and img.format in ("JPEG", "MPO"):
                 img.draft("RGB", (min_side, min_side))
             img.load()
             # EXIF first: it lives on the source image (for PNG it may only be known after load).
@@ -148,10 +147,9 @@ def img_format_name(path: Path) -> str:
 def _open_checked(path: Path, *, size: int, max_pixels: int) -> Image.Image:
     """``Image.open`` (lazy, header only) with every failure turned into an ``ImageRejected``."""
     try:
-        with warnings.catch_warnings():
-            # Pillow warns above its own bomb limit and raises above twice that; both mean "too large".
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(path, formats=SUPPORTED_FORMATS)
+        # Pillow itself raises above 2x its own limit (~179 MP); our lower limit is checked below.
+        # (No warnings.catch_warnings here: it is not thread-safe and header checks run in threads.)
+        img = Image.open(path, formats=SUPPORTED_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRejected(VERDICT_TOO_LARGE, f"decompression bomb refused: {exc}") from None
     except UnidentifiedImageError:
@@ -227,12 +225,13 @@ def _read_tail(path: Path, size: int) -> bytes:
 def _truncation_reason(path: Path, *, size: int, fmt: str | None) -> str:
     """A reason if the file's tail shows it was cut short, else an empty string (cheap: one tail read)."""
     if fmt in ("JPEG", "MPO"):
-        # Padding after EOI (zeros, 0xFF fill, line ends) is common and harmless.
+        # Padding after EOI (zeros, 0xFF fill, line ends) is common and harmless. Phones may append
+        # more (a motion photo's video, maker trailers): only then is the whole file scanned.
         tail = _read_tail(path, size).rstrip(b"\x00\xff\r\n\t ")
-        if not tail.endswith(b"\xff\xd9"):
+        if not tail.endswith(b"\xff\xd9") and not _jpeg_has_eoi(path):
             return f"truncated JPEG: no end-of-image marker (file is {size:,} bytes)"
     elif fmt == "PNG":
-        if b"IEND" not in _read_tail(path, size):
+        if b"IEND" not in _read_tail(path, size) and b"IEND" not in path.read_bytes():
             return f"truncated PNG: no IEND chunk at the end (file is {size:,} bytes)"
     elif fmt == "WEBP":
         with open(path, "rb") as fh:
@@ -241,6 +240,31 @@ def _truncation_reason(path: Path, *, size: int, fmt: str | None) -> str:
         if size < declared:
             return f"truncated WebP: header declares {declared:,} bytes, file is {size:,} bytes"
     return ""
+
+
+def _jpeg_has_eoi(path: Path) -> bool:
+    """Whether the main image's scan data is followed by an end-of-image marker anywhere.
+
+    The search starts at the first start-of-scan marker, found by walking the header segments, so
+    the EOI of an EXIF thumbnail (inside APP1, before the scan) does not count. Inside entropy-coded
+    data 0xFF is always stuffed, so the first FFD9 after the scan is the real end of the image.
+    """
+    data = path.read_bytes()
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return False  # not a marker where one must be: a corrupt header
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xDA:
+            return data.find(b"\xff\xd9", pos) != -1
+        if 0xD0 <= marker <= 0xD9 or marker == 0x01:  # markers without a length
+            pos += 2
+            continue
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return False
 
 
 def _format_from_magic(head: bytes) -> str | None:

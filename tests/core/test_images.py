@@ -292,3 +292,25 @@ def test_rejection_survives_pickling():
     exc = pickle.loads(pickle.dumps(ImageRejected("truncated", "truncated JPEG: no end-of-image marker")))
     assert (exc.verdict, exc.reason) == ("truncated", "truncated JPEG: no end-of-image marker")
     assert pickle.loads(pickle.dumps(open_rgb)) is open_rgb
+
+
+def test_data_after_the_end_of_image_is_not_truncation(tmp_path):
+    """Phones append videos or maker trailers after a complete JPEG; its thumbnail's EOI must not
+    make a cut-off file look complete either."""
+    buf = tmp_path / "full.jpg"
+    thumb = tmp_path / "thumb.jpg"
+    Image.new("RGB", (16, 16), RED).save(thumb)
+    exif = Image.Exif()
+    exif[0x010F] = "Phone"
+    _photo(300, 200).save(buf, quality=90, exif=exif.tobytes())
+    # An EXIF-like APP1 holding a whole JPEG thumbnail (with its own FFD9), inserted after SOI.
+    thumb_bytes = thumb.read_bytes()
+    app1 = b"\xff\xe1" + (len(thumb_bytes) + 8).to_bytes(2, "big") + b"Exif\x00\x00" + thumb_bytes
+    data = buf.read_bytes()
+    with_thumb = data[:2] + app1 + data[2:]
+    motion = tmp_path / "motion.jpg"
+    motion.write_bytes(with_thumb + b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    assert inspect_image(motion).ok, inspect_image(motion).reason
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(with_thumb[: len(with_thumb) * 2 // 3])
+    assert inspect_image(cut).verdict == "truncated"

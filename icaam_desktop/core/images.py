@@ -116,7 +116,10 @@ def open_rgb(path: Path, *, min_side: int | None = None, max_pixels: int = MAX_P
                 img.draft("RGB", (min_side, min_side))
             img.load()
             # EXIF first: it lives on the source image (for PNG it may only be known after load).
-            upright = ImageOps.exif_transpose(img)
+            try:
+                upright = ImageOps.exif_transpose(img)
+            except Exception:  # malformed EXIF: the pixels are still good, use them as stored
+                upright = img.copy()
             return _to_rgb(upright)
     except ImageRejected:
         raise
@@ -127,7 +130,7 @@ def open_rgb(path: Path, *, min_side: int | None = None, max_pixels: int = MAX_P
                 VERDICT_TRUNCATED, f"truncated {img_format_name(path)}: {text} (file is {size:,} bytes)"
             ) from None
         raise ImageRejected(VERDICT_UNREADABLE, f"cannot decode: {text}") from None
-    except (MemoryError, ValueError, TypeError, SyntaxError, EOFError, KeyError, IndexError) as exc:
+    except Exception as exc:  # a decoder plugin can raise nearly anything on hostile input; never crash the run
         raise ImageRejected(VERDICT_UNREADABLE, f"cannot decode: {type(exc).__name__}: {exc}") from None
 
 

@@ -314,3 +314,15 @@ def test_data_after_the_end_of_image_is_not_truncation(tmp_path):
     cut = tmp_path / "cut.jpg"
     cut.write_bytes(with_thumb[: len(with_thumb) * 2 // 3])
     assert inspect_image(cut).verdict == "truncated"
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
+def test_malformed_exif_does_not_reject_good_pixels(tmp_path):
+    path = tmp_path / "bad_exif.jpg"
+    Image.new("RGB", (20, 10), RED).save(path)
+    payload = b"Exif\x00\x00II*\x00\xff\xff\xff\x7f" + b"\x01\x02" * 20  # IFD offset far past the end
+    data = path.read_bytes()
+    path.write_bytes(data[:2] + b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload + data[2:])
+    assert inspect_image(path).ok
+    img = open_rgb(path)
+    assert img.size == (20, 10) and _close(img.getpixel((10, 5)), RED)

@@ -223,3 +223,27 @@ def test_progress_and_cancel(tmp_path):
     token.cancel()
     with pytest.raises(Cancelled):
         open_delivery(tmp_path, cancel=token)
+
+
+def test_image_cells_with_urls_windows_paths_and_several_names(tmp_path):
+    (tmp_path / "list.csv").write_text(
+        "Art.-Nr.;EAN;Foto\n"
+        "K1;4006381333931;https://cdn.example.com/media/K1%20front.jpg\n"
+        "K2;4006381333948;pics\\K2.png, pics\\K2_back.png\n"
+        "K3;4006381333955;K3a.webp K3b.webp\n",
+        encoding="utf-8",
+    )
+    _jpg(tmp_path / "K1 front.jpg")
+    for name in ("K2.png", "K2_back.png"):
+        _jpg(tmp_path / "pics" / name)
+    for name in ("K3a.webp", "K3b.webp"):
+        _jpg(tmp_path / name)
+    delivery = open_delivery(tmp_path)
+    assert (delivery.id_column, delivery.image_column) == ("Art.-Nr.", "Foto")
+    images = {p.product_id: [im.rel for im in p.images] for p in delivery.products}
+    assert images == {
+        "K1": ["K1 front.jpg"],
+        "K2": ["pics/K2.png", "pics/K2_back.png"],
+        "K3": ["K3a.webp", "K3b.webp"],
+    }
+    assert delivery.rejected_images == [] and delivery.orphan_images == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from icaam_desktop.core.delivery.columns import detect_id_column, detect_image_column
@@ -106,11 +107,22 @@ def _given_sheet(root: Path, sheet: Path | str) -> Path:
     raise SheetChoiceError(f"the sheet {sheet} does not exist (looked in {root} and the current folder)")
 
 
-def _image_coverage(rows: list[SheetRow], index: ImageIndex) -> float:
-    """The share of the folder's images that the sheet's cells name, by file name or by id stem."""
+@dataclass
+class _Candidate:
+    path: Path
+    info: SheetInfo
+    rows: list[SheetRow]
+    depth: int
+    coverage: float  # share of the folder's images its cells point at, by file name or id stem
+    named: float  # share of the folder's images its cells name as files (e.g. "40005211.png")
+
+
+def _image_coverage(rows: list[SheetRow], index: ImageIndex) -> tuple[float, float]:
+    """(share of the folder's images the cells point at by file name or id stem, share named as files)."""
     if not index.images:
-        return 0.0
+        return 0.0, 0.0
     hit: set[int] = set()
+    named: set[int] = set()
     for row in rows:
         for value in row.cells.values():
             value = value.strip()
@@ -125,10 +137,23 @@ def _image_coverage(rows: list[SheetRow], index: ImageIndex) -> float:
                 im = index.resolve(value)
                 if im is not None:
                     hit.add(id(im))
-    return len(hit) / len(index.images)
+                    named.add(id(im))
+    return len(hit) / len(index.images), len(named) / len(index.images)
+
+
+def _narrow(cands: list[_Candidate], key, share: float = _COVERAGE_TIE) -> list[_Candidate]:
+    best = max(key(c) for c in cands)
+    return [c for c in cands if key(c) >= share * best] if best > 0 else cands
 
 
 def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tuple[SheetInfo, list[SheetRow]]:
+    """The given sheet, the only one, or the most plausible product sheet among several.
+
+    Most plausible, step by step: it points at the folder's images (by file name or id); it is
+    nearest the top of the folder (extra tables tend to sit in subfolders); it names the image files
+    outright; it has at least twice the columns of the next (a product sheet describes products).
+    Anything still tied is the user's choice.
+    """
     if sheet is not None:
         path = _given_sheet(root, sheet)
         info, rows = read_sheet(path, root=root)
@@ -143,39 +168,51 @@ def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tu
         info.candidates, info.selection = candidates, "the only sheet in the folder"
         return info, rows
 
-    readable: list[tuple[Path, SheetInfo, list[SheetRow], float]] = []
+    tables: list[_Candidate] = []
     for path in candidates:
         try:
             info, rows = read_sheet(path, root=root)
         except DeliveryError:
             continue  # an empty or unreadable extra file is not the product sheet
         if len(info.columns) >= 2 and rows:
-            readable.append((path, info, rows, _image_coverage(rows, index)))
-    best_coverage = max((c for *_, c in readable), default=0.0)
-    if best_coverage > 0:
-        plausible = [r for r in readable if r[3] >= _COVERAGE_TIE * best_coverage]
-        why = "names the folder's images"
-    else:
-        plausible = readable
-        why = "is a table"
-    depth = min((len(r[0].relative_to(root).parts) for r in plausible), default=0)
-    shallowest = [r for r in plausible if len(r[0].relative_to(root).parts) == depth]
-    if len(shallowest) != 1:
-        names = shallowest or [(p,) for p in candidates]
-        listed = ", ".join(_rel(r[0], root) for r in names)
+            depth = len(path.relative_to(root).parts)
+            tables.append(_Candidate(path, info, rows, depth, *_image_coverage(rows, index)))
+    if not tables:
+        raise SheetChoiceError(
+            f"none of the {len(candidates)} sheets in {root.name} is a table with rows: "
+            + ", ".join(_rel(p, root) for p in candidates)
+            + ". Pass sheet= (CLI: --sheet PATH) to pick one."
+        )
+    reasons = []
+    plausible = _narrow(tables, lambda c: c.coverage)
+    if plausible[0].coverage > 0:
+        reasons.append("points at the folder's images")  # completed with the share below
+    depth = min(c.depth for c in plausible)
+    remaining = [c for c in plausible if c.depth == depth]
+    if len(remaining) < len(plausible):
+        reasons.append("is nearest the top of the folder")
+    if len(remaining) > 1:
+        named = _narrow(remaining, lambda c: c.named)
+        if len(named) < len(remaining):
+            reasons.append("names the image files")
+        remaining = named
+    if len(remaining) > 1:
+        by_columns = sorted(remaining, key=lambda c: len(c.info.columns), reverse=True)
+        if len(by_columns[0].info.columns) >= 2 * len(by_columns[1].info.columns):
+            reasons.append(f"has by far the most columns ({len(by_columns[0].info.columns)})")
+            remaining = by_columns[:1]
+    if len(remaining) != 1:
+        listed = ", ".join(_rel(c.path, root) for c in remaining)
         raise SheetChoiceError(
             f"found {len(candidates)} possible product sheets in {root.name} and cannot tell which one holds "
             f"the products: {listed}. Pass sheet= (CLI: --sheet PATH) to pick one."
         )
-    path, info, rows, coverage = shallowest[0]
-    info.candidates = candidates
-    others = len(plausible) - 1
-    info.selection = (
-        f"of {len(candidates)} sheets found, the one nearest the top of the folder that {why}"
-        + (f" ({coverage:.0%} of the images)" if best_coverage > 0 else "")
-        + (f"; {others} deeper sheet(s) {'name them' if best_coverage > 0 else 'are tables'} too" if others else "")
-    )
-    return info, rows
+    chosen = remaining[0]
+    chosen.info.candidates = candidates
+    if chosen.coverage > 0:
+        reasons[0] = f"points at {chosen.coverage:.0%} of the folder's images"
+    chosen.info.selection = f"chosen from {len(candidates)} sheets: it " + ", ".join(reasons or ["is the only table"])
+    return chosen.info, chosen.rows
 
 
 # --- columns and products --------------------------------------------------------------------------

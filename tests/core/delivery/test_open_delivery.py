@@ -247,3 +247,26 @@ def test_image_cells_with_urls_windows_paths_and_several_names(tmp_path):
         "K3": ["K3a.webp", "K3b.webp"],
     }
     assert delivery.rejected_images == [] and delivery.orphan_images == []
+
+
+def test_a_label_list_beside_the_product_sheet_does_not_make_it_ambiguous(tmp_path):
+    """Both sheets point at every image by id, at the same depth; only one names the files."""
+    (tmp_path / "labels.csv").write_text("product_id;leaf\nA1;shirts\nA2;dresses\n", encoding="utf-8")
+    (tmp_path / "products.csv").write_text("sku,name,image\nA1,Shirt,A1.jpg\nA2,Dress,A2.jpg\n", encoding="utf-8")
+    _jpg(tmp_path / "A1.jpg")
+    _jpg(tmp_path / "A2.jpg")
+    delivery = open_delivery(tmp_path)
+    assert delivery.sheet.path.name == "products.csv"
+    assert "names the image files" in delivery.sheet.selection
+
+
+def test_the_sheet_with_far_more_columns_wins_a_tie(tmp_path):
+    (tmp_path / "stock.csv").write_text("sku;qty\nA1;3\nA2;5\n", encoding="utf-8")
+    (tmp_path / "catalogue.csv").write_text(
+        "sku;name;brand;colour;size\nA1;Shirt;Acme;Red;M\nA2;Dress;Acme;Blue;S\n", encoding="utf-8"
+    )
+    _jpg(tmp_path / "A1.jpg")
+    _jpg(tmp_path / "A2.jpg")
+    delivery = open_delivery(tmp_path)
+    assert delivery.sheet.path.name == "catalogue.csv"
+    assert "most columns (5)" in delivery.sheet.selection

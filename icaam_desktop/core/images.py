@@ -91,6 +91,8 @@ def inspect_image(path: Path, *, max_pixels: int = MAX_PIXELS) -> ImageCheck:
         return check
     except ImageRejected as exc:
         return ImageCheck(exc.verdict, exc.reason)
+    except Exception as exc:  # e.g. the file vanished or became unreadable between the two reads
+        return ImageCheck(VERDICT_UNREADABLE, f"cannot check the image: {type(exc).__name__}: {exc}")
 
 
 def open_rgb(path: Path, *, min_side: int | None = None, max_pixels: int = MAX_PIXELS) -> Image.Image:
@@ -127,14 +129,14 @@ def open_rgb(path: Path, *, min_side: int | None = None, max_pixels: int = MAX_P
         text = str(exc)
         if "truncated" in text or "broken data stream" in text or "end of file" in text.lower():
             raise ImageRejected(
-                VERDICT_TRUNCATED, f"truncated {img_format_name(path)}: {text} (file is {size:,} bytes)"
+                VERDICT_TRUNCATED, f"truncated {_magic_format_name(path)}: {text} (file is {size:,} bytes)"
             ) from None
         raise ImageRejected(VERDICT_UNREADABLE, f"cannot decode: {text}") from None
     except Exception as exc:  # a decoder plugin can raise nearly anything on hostile input; never crash the run
         raise ImageRejected(VERDICT_UNREADABLE, f"cannot decode: {type(exc).__name__}: {exc}") from None
 
 
-def img_format_name(path: Path) -> str:
+def _magic_format_name(path: Path) -> str:
     """The format name from the content's magic bytes, for messages ("JPEG", "PNG", ... or "image")."""
     try:
         with open(path, "rb") as fh:

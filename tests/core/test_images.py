@@ -326,3 +326,10 @@ def test_malformed_exif_does_not_reject_good_pixels(tmp_path):
     assert inspect_image(path).ok
     img = open_rgb(path)
     assert img.size == (20, 10) and _close(img.getpixel((10, 5)), RED)
+
+
+def test_32bit_integer_greyscale_is_scaled(tmp_path):
+    path = tmp_path / "deep.tif"
+    Image.fromarray(np.array([[0, 32768, 65535]] * 2, dtype=np.int32), "I").save(path)
+    assert inspect_image(path).mode == "I"
+    assert [open_rgb(path).getpixel((x, 0)) for x in range(3)] == [(0, 0, 0), (128, 128, 128), (255, 255, 255)]

@@ -43,3 +43,28 @@ class SupplierMemory:
     supplier: str
     columns: dict[str, list[str]] = field(default_factory=dict)  # column -> attributes ([] = none)
     values: dict[tuple[str, str], str] = field(default_factory=dict)  # (attribute, supplier value) -> option
+
+
+@dataclass
+class ProductMapping:
+    """One product's values for its category's attributes, in the retailer's terms."""
+
+    product_id: str
+    category: str | None
+    values: dict[str, str] = field(default_factory=dict)  # attribute -> option code / number / text
+    missing_required: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MappingResult:
+    """What ``map_delivery`` found: column matches, value matches and per-product values."""
+
+    columns: list[ColumnMatch] = field(default_factory=list)
+    values: list[ValueMatch] = field(default_factory=list)
+    products: dict[str, ProductMapping] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # delivery-level notes, e.g. no embedding model
+
+    def attributes_of(self, column: str) -> list[str]:
+        """The attributes ``column`` feeds ([] = no counterpart)."""
+        return [m.attribute for m in self.columns if m.supplier_column == column and m.attribute]

@@ -1,0 +1,350 @@
+"""``map_delivery``: a supplier sheet's columns and values onto the retailer's attributes and options."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from icaam_desktop.core.delivery.model import Delivery
+from icaam_desktop.core.jobs import CancelToken, Progress, no_progress
+from icaam_desktop.core.mapping.assign import (
+    ASSIGN_THRESHOLD,
+    SECOND_MIN_FIT,
+    SECOND_THRESHOLD,
+    Scores,
+    assign,
+)
+from icaam_desktop.core.mapping.embeddings import EmbeddingModelError, TextEmbedder, default_embedder
+from icaam_desktop.core.mapping.model import (
+    SOURCE_MEMORY,
+    ColumnMatch,
+    MappingResult,
+    SupplierMemory,
+    ValueMatch,
+)
+from icaam_desktop.core.mapping.products import fill_products
+from icaam_desktop.core.mapping.signals import (
+    KIND_SELECT,
+    ColumnProfile,
+    OptionIndex,
+    add_option_hits,
+    attribute_kind,
+    best_name,
+    breadth_scores,
+    coverage_scores,
+    fit_scores,
+    meaning_scores,
+    name_scores,
+)
+from icaam_desktop.core.mapping.values import normalise_value
+from icaam_desktop.core.mapping.vocab import Vocabulary, default_vocabulary
+from icaam_desktop.core.taxonomy import AttributeSpec, Taxonomy
+
+FILE_COLUMN_SHARE = 0.8  # a column whose values are mostly file names / URLs holds images, not attributes
+N_ALTERNATIVES = 3
+STEPS = 5
+
+
+def map_delivery(
+    delivery: Delivery,
+    taxonomy: Taxonomy,
+    *,
+    categories: dict[str, str] | None = None,
+    memory: SupplierMemory | None = None,
+    embedder: TextEmbedder | None = None,
+    use_embeddings: bool = True,
+    vocab: Vocabulary | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> MappingResult:
+    """Match every supplier column to retailer attributes, map the values, and fill each product.
+
+    ``categories`` (product id -> leaf code, predicted or accepted) narrows the candidate attributes to
+    those the delivery's categories use, with a fallback to all. ``memory`` holds the analyst's earlier
+    decisions for this supplier and wins over the model (``source="memory"``). ``embedder`` defaults to the
+    bundled MiniLM; ``use_embeddings=False`` runs on spelling and values alone.
+    """
+    vocab = vocab or default_vocabulary()
+    result = MappingResult()
+    if use_embeddings and embedder is None:
+        try:
+            embedder = default_embedder()
+        except EmbeddingModelError as exc:
+            result.problems.append(f"meaning signal off: {exc}")
+    if not use_embeddings:
+        embedder = None
+    categories = {pid: code for pid, code in (categories or {}).items() if code in taxonomy.categories}
+
+    progress(0, STEPS, "profiling columns")
+    rows = [p.row for p in delivery.products]
+    columns = list(delivery.sheet.columns)
+    profiles = {c: ColumnProfile.build(c, [r.get(c, "") for r in rows]) for c in columns}
+    _check(cancel)
+
+    progress(1, STEPS, "scoring columns")
+    matches = _pinned_columns(delivery, taxonomy, profiles, memory)
+    used = {a for m in matches for a in [m.attribute] if a}
+    free_cols = [c for c in columns if all(m.supplier_column != c for m in matches)]
+    attributes = [a for a in taxonomy.attributes.values() if a.code not in used]
+    try:
+        matches += _matched_columns(
+            free_cols, attributes, profiles, taxonomy, delivery, categories, vocab, embedder, cancel
+        )
+    except EmbeddingModelError as exc:
+        result.problems.append(f"meaning signal off: {exc}")
+        matches += _matched_columns(
+            free_cols, attributes, profiles, taxonomy, delivery, categories, vocab, None, cancel
+        )
+    order = {c: i for i, c in enumerate(columns)}
+    result.columns = sorted(matches, key=lambda m: order.get(m.supplier_column, len(order)))
+
+    progress(3, STEPS, "mapping values")
+    result.values = _value_matches(result.columns, delivery, taxonomy, categories, vocab, memory, embedder, cancel)
+    _add_value_reasons(result.columns, result.values, taxonomy)
+
+    progress(4, STEPS, "filling products")
+    result.products = fill_products(delivery, taxonomy, result.columns, result.values, profiles, categories)
+    progress(STEPS, STEPS, "done")
+    return result
+
+
+def _check(cancel: CancelToken | None) -> None:
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+
+
+def _pinned_columns(
+    delivery: Delivery, taxonomy: Taxonomy, profiles: dict[str, ColumnProfile], memory: SupplierMemory | None
+) -> list[ColumnMatch]:
+    """Columns decided before any scoring: memory, the product-id column, image and empty columns."""
+    out: list[ColumnMatch] = []
+    for column, profile in profiles.items():
+        remembered = memory.columns.get(column) if memory is not None else None
+        if remembered is not None:
+            known = [a for a in remembered if a in taxonomy.attributes]
+            reason = ["accepted before for this supplier"]
+            out += [ColumnMatch(column, a, 0.99, reason, source=SOURCE_MEMORY) for a in known] or [
+                ColumnMatch(column, None, 0.99, reason, source=SOURCE_MEMORY)
+            ]
+        elif column == delivery.id_column and taxonomy.identifier is not None:
+            reasons = ["the delivery's product-id column", f"{profile.unique:.0%} unique"]
+            out.append(ColumnMatch(column, taxonomy.identifier.code, 0.99, reasons))
+        elif column == delivery.image_column or profile.files >= FILE_COLUMN_SHARE:
+            out.append(ColumnMatch(column, None, 0.95, [f"values are image/file names ({profile.files:.0%})"]))
+        elif not profile.values:
+            out.append(ColumnMatch(column, None, 0.9, ["column is empty"]))
+    return out
+
+
+def _matched_columns(
+    columns: list[str],
+    attributes: list[AttributeSpec],
+    profiles: dict[str, ColumnProfile],
+    taxonomy: Taxonomy,
+    delivery: Delivery,
+    categories: dict[str, str],
+    vocab: Vocabulary,
+    embedder: TextEmbedder | None,
+    cancel: CancelToken | None,
+) -> list[ColumnMatch]:
+    """Score the free columns against the free attributes and assign them."""
+    if not columns:
+        return []
+    readings = [vocab.header_readings(c) for c in columns]
+    col_profiles = [profiles[c] for c in columns]
+    add_option_hits(col_profiles, OptionIndex(attributes), vocab)
+    _check(cancel)
+    kinds = [attribute_kind(a) for a in attributes]
+    name = name_scores(readings, attributes)
+    meaning = meaning_scores(readings, attributes, embedder) if embedder is not None else np.zeros_like(name)
+    fit = fit_scores(col_profiles, attributes)
+    breadth = np.broadcast_to(breadth_scores(taxonomy, attributes), name.shape)
+    global_scores = Scores(name, meaning, fit, breadth, kinds)
+    conf = global_scores.combine()
+    _check(cancel)
+
+    leaf_sets = {
+        leaf.code: {ca.attribute.code for ca in taxonomy.attributes_for(leaf.code)} for leaf in taxonomy.leaves()
+    }
+    chosen: dict[int, int] = {}
+    reason_scores = global_scores
+    if categories:
+        cats = set(categories.values())
+        sets = {c: {ca.attribute.code for ca in taxonomy.attributes_for(c)} for c in cats}
+        in_scope = set().union(*sets.values())
+        allowed = np.array([[a.code in in_scope or a.is_identifier for a in attributes]] * len(columns))
+        row_cats = [categories.get(p.product_id) for p in delivery.products]
+        cover = coverage_scores(col_profiles, [p.row for p in delivery.products], row_cats, sets, attributes)
+        scoped = Scores(name, meaning, fit, cover, kinds, breadth_is_coverage=True)
+        scoped_conf = scoped.combine()
+        chosen = assign(scoped_conf, allowed)
+        reason_scores = scoped
+        conf = np.where(allowed, np.maximum(scoped_conf, conf), conf)
+    taken = set(chosen.values())
+    rest = [i for i in range(len(columns)) if i not in chosen]
+    if rest:  # the global fallback: every attribute nobody has taken yet
+        free = np.ones(conf.shape, dtype=bool)
+        free[:, list(taken)] = False
+        sub = assign(conf[rest], free[rest])
+        chosen.update({rest[i]: a for i, a in sub.items()})
+
+    out: list[ColumnMatch] = []
+    taken = set(chosen.values())
+    for i, column in enumerate(columns):
+        a = chosen.get(i)
+        if a is None:
+            out.append(_no_counterpart(column, conf[i], attributes))
+            continue
+        out.append(_column_match(column, a, i, reason_scores, conf, readings[i], attributes, col_profiles[i]))
+        second = _second_target(i, a, conf, fit, kinds, attributes, taken, leaf_sets, col_profiles[i], vocab)
+        if second is not None:
+            taken.add(second)
+            match = _column_match(column, second, i, reason_scores, conf, readings[i], attributes, col_profiles[i])
+            match.reasons.append(f"same column as '{attributes[a].code}': the two never share a category")
+            out.append(match)
+    return out
+
+
+def _alternatives(row: np.ndarray, attributes: list[AttributeSpec], skip: set[int]) -> list[tuple[str, float]]:
+    order = np.argsort(-row)
+    picked = [
+        (attributes[j].code, round(float(row[j]), 3)) for j in order[: N_ALTERNATIVES + len(skip)] if j not in skip
+    ]
+    return picked[:N_ALTERNATIVES]
+
+
+def _no_counterpart(column: str, row: np.ndarray, attributes: list[AttributeSpec]) -> ColumnMatch:
+    best = float(row.max()) if row.size else 0.0
+    alternatives = _alternatives(row, attributes, set())
+    note = f"no attribute reaches {ASSIGN_THRESHOLD:.2f}"
+    if alternatives:
+        note += f" (best '{alternatives[0][0]}' {alternatives[0][1]:.2f})"
+    return ColumnMatch(column, None, round(1.0 - best, 3), [note], alternatives)
+
+
+def _column_match(
+    column: str,
+    a: int,
+    i: int,
+    scores: Scores,
+    conf: np.ndarray,
+    readings: list,
+    attributes: list[AttributeSpec],
+    profile: ColumnProfile,
+) -> ColumnMatch:
+    attribute = attributes[a]
+    reasons = []
+    score, label, reading = best_name(readings, attribute)
+    via = f" (read as '{reading}')" if reading and reading != readings[0].text else ""
+    reasons.append(f'name ~ "{label}" {score:.2f}{via}')
+    if scores.meaning[i, a] > scores.name[i, a]:
+        reasons.append(f'meaning ~ "{attribute.label}" {scores.meaning[i, a]:.2f}')
+    kind = scores.kinds[a]
+    if kind == "price":
+        reasons.append(
+            f"{profile.numeric:.0%} numbers" + (f", currency {profile.currency}" if profile.currency else "")
+        )
+    elif kind in ("number", "year"):
+        reasons.append(f"{profile.numeric:.0%} numbers, {profile.years:.0%} years")
+    elif kind == "text":
+        reasons.append(f"{profile.text:.0%} free text, {len(profile.values)} distinct")
+    elif kind == "identifier":
+        reasons.append(f"{profile.unique:.0%} unique")
+    if scores.breadth_is_coverage:
+        reasons.append(f"{scores.breadth[i, a]:.0%} of its filled rows have a category with this attribute")
+    else:
+        reasons.append(f"attribute on {scores.breadth[i, a]:.0%} of categories")
+    return ColumnMatch(
+        column, attribute.code, round(float(conf[i, a]), 3), reasons, _alternatives(conf[i], attributes, {a})
+    )
+
+
+def _second_target(
+    i: int,
+    a: int,
+    conf: np.ndarray,
+    fit: np.ndarray,
+    kinds: list[str],
+    attributes: list[AttributeSpec],
+    taken: set[int],
+    leaf_sets: dict[str, set[str]],
+    profile: ColumnProfile,
+    vocab: Vocabulary,
+) -> int | None:
+    """A second attribute the same column feeds (fabric for clothes, material for shoes), or None.
+
+    It must never share a category with the first, score high on its own, and explain values the
+    first cannot (and vice versa): otherwise it is just a near-synonym of the first.
+    """
+    if kinds[a] != KIND_SELECT:
+        return None
+    first = attributes[a].code
+    candidates = [
+        b
+        for b in np.argsort(-conf[i])
+        if b != a
+        and b not in taken
+        and kinds[b] == KIND_SELECT
+        and conf[i, b] >= SECOND_THRESHOLD
+        and fit[i, b] >= SECOND_MIN_FIT
+    ]
+    for b in candidates:
+        second = attributes[b].code
+        if any(first in s and second in s for s in leaf_sets.values()):
+            continue
+        index = OptionIndex([attributes[a], attributes[b]])
+        only_first = only_second = 0
+        for value in profile.values:
+            hits = index.hits(vocab.value_readings(value))
+            only_first += 0 in hits and 1 not in hits
+            only_second += 1 in hits and 0 not in hits
+        if only_first and only_second:
+            return int(b)
+    return None
+
+
+def _value_matches(
+    columns: list[ColumnMatch],
+    delivery: Delivery,
+    taxonomy: Taxonomy,
+    categories: dict[str, str],
+    vocab: Vocabulary,
+    memory: SupplierMemory | None,
+    embedder: TextEmbedder | None,
+    cancel: CancelToken | None,
+) -> list[ValueMatch]:
+    """Each distinct value of each select-mapped column, per attribute (two-target columns per attribute)."""
+    out: list[ValueMatch] = []
+    carried: dict[str, set[str]] = {}
+    for match in columns:
+        attribute = taxonomy.attributes.get(match.attribute or "")
+        if attribute is None or not attribute.is_select:
+            continue
+        _check(cancel)
+        targets = {m.attribute for m in columns if m.supplier_column == match.supplier_column and m.attribute}
+        values: dict[str, None] = {}
+        for product in delivery.products:
+            raw = (product.row.get(match.supplier_column) or "").strip()
+            if not raw:
+                continue
+            category = categories.get(product.product_id)
+            if category is not None and len(targets) > 1:
+                if category not in carried:
+                    carried[category] = {ca.attribute.code for ca in taxonomy.attributes_for(category)}
+                # A two-target column: a row whose category takes another of the targets is not this one's.
+                if attribute.code not in carried[category] and targets & carried[category]:
+                    continue
+            values.setdefault(raw)
+        for raw in values:
+            out.append(normalise_value(attribute, raw, vocab=vocab, memory=memory, embedder=embedder))
+    return out
+
+
+def _add_value_reasons(columns: list[ColumnMatch], values: list[ValueMatch], taxonomy: Taxonomy) -> None:
+    """Add "47/49 values map to options" to each select match, from the actual value mapping."""
+    for match in columns:
+        attribute = taxonomy.attributes.get(match.attribute or "")
+        if attribute is None or not attribute.is_select or match.source == SOURCE_MEMORY:
+            continue
+        mine = [v for v in values if v.attribute == attribute.code]
+        mapped = sum(v.option_code is not None for v in mine)
+        match.reasons.insert(1, f"{mapped}/{len(mine)} values map to options")

@@ -1,0 +1,87 @@
+"""Per-product values: each product's category attributes filled from the matched columns."""
+
+from __future__ import annotations
+
+from icaam_desktop.core.delivery.model import Delivery
+from icaam_desktop.core.mapping.model import ColumnMatch, ProductMapping, ValueMatch
+from icaam_desktop.core.mapping.numbers import convert_price, parse_number, parse_year
+from icaam_desktop.core.mapping.signals import (
+    KIND_IDENTIFIER,
+    KIND_PRICE,
+    KIND_SELECT,
+    KIND_YEAR,
+    ColumnProfile,
+    attribute_kind,
+)
+from icaam_desktop.core.taxonomy import AttributeSpec, Taxonomy
+
+
+def cell_value(
+    attribute: AttributeSpec, raw: str, profile: ColumnProfile | None, value_map: dict[tuple[str, str], ValueMatch]
+) -> tuple[str | None, str | None, list[str]]:
+    """(value in the retailer's terms, problem, notes) for one cell of a column mapped to ``attribute``."""
+    kind = attribute_kind(attribute)
+    if kind == KIND_SELECT:
+        match = value_map.get((attribute.code, raw))
+        if match is None or match.option_code is None:
+            return None, f"'{raw}' is not an option of '{attribute.code}'", []
+        return match.option_code, None, []
+    if kind == KIND_YEAR:
+        year = parse_year(raw)
+        return (str(year), None, []) if year else (None, f"'{raw}' is not a year", [])
+    if kind in (KIND_PRICE, "number"):
+        decimal = profile.decimal if profile else None
+        parsed = parse_number(raw, decimal=decimal)
+        if kind == KIND_PRICE and parsed.value is not None:
+            parsed = convert_price(
+                parsed, unit=attribute.unit.upper(), default_currency=profile.currency if profile else None
+            )
+        if parsed.value is None:
+            return None, parsed.problem, []
+        return f"{parsed.value:.2f}", None, parsed.reasons
+    return raw.strip(), None, []  # identifier and text: as written
+
+
+def fill_products(
+    delivery: Delivery,
+    taxonomy: Taxonomy,
+    columns: list[ColumnMatch],
+    values: list[ValueMatch],
+    profiles: dict[str, ColumnProfile],
+    categories: dict[str, str],
+) -> dict[str, ProductMapping]:
+    """product id -> its mapped values and the required attributes still missing."""
+    value_map = {(v.attribute, v.supplier_value): v for v in values}
+    targets: dict[str, list[AttributeSpec]] = {}
+    for match in columns:
+        if match.attribute and match.attribute in taxonomy.attributes:
+            targets.setdefault(match.supplier_column, []).append(taxonomy.attributes[match.attribute])
+    out: dict[str, ProductMapping] = {}
+    for product in delivery.products:
+        category = categories.get(product.product_id)
+        carried = {ca.attribute.code: ca.required for ca in taxonomy.attributes_for(category)} if category else None
+        mapping = ProductMapping(product.product_id, category)
+        for column, attributes in targets.items():
+            raw = (product.row.get(column) or "").strip()
+            if not raw:
+                continue
+            wanted = [
+                a for a in attributes if carried is None or a.code in carried or attribute_kind(a) == KIND_IDENTIFIER
+            ]
+            problems = []
+            for attribute in wanted:
+                value, problem, notes = cell_value(attribute, raw, profiles.get(column), value_map)
+                if value is not None:
+                    mapping.values[attribute.code] = value
+                    mapping.problems += [f"{attribute.code}: {n}" for n in notes]
+                elif problem:
+                    problems.append(f"{column}: {problem}")
+            # A two-target column without a category: one target taking the value is enough.
+            if problems and not any(a.code in mapping.values for a in wanted):
+                mapping.problems += problems[:1]
+        if carried is not None:
+            mapping.missing_required = [code for code, req in carried.items() if req and code not in mapping.values]
+        else:
+            mapping.problems.append("no category: required attributes unknown")
+        out[product.product_id] = mapping
+    return out

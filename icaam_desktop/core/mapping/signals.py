@@ -1,0 +1,267 @@
+"""The column-matching signals, each a (columns x attributes) matrix in [0, 1], computable alone.
+
+- ``name_scores``: rapidfuzz on normalised / expanded / translated headers vs attribute codes and labels;
+- ``meaning_scores``: cosine of sentence embeddings of the same readings (attribute vectors cached);
+- ``ColumnProfile`` + ``fit_scores``: how well a column's values fit each attribute (options, numbers,
+  prices, years, identifiers, free text);
+- ``breadth_scores``: how widely the retailer uses an attribute (all leaves, or the delivery's categories).
+
+Everything is vectorised: 500 columns x 2,000 attributes is a few cdist calls and dictionary lookups.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
+
+from icaam_desktop.core.mapping.embeddings import TextEmbedder
+from icaam_desktop.core.mapping.numbers import (
+    column_decimal_separator,
+    currency_table,
+    parse_number,
+    parse_year,
+)
+from icaam_desktop.core.mapping.text import is_file_name, match_key, normalise_text
+from icaam_desktop.core.mapping.values import CORE_WEIGHT, PARTIAL_WEIGHT, option_keys
+from icaam_desktop.core.mapping.vocab import Reading, Vocabulary
+from icaam_desktop.core.taxonomy import AttributeSpec, Taxonomy
+
+KIND_IDENTIFIER, KIND_SELECT, KIND_PRICE, KIND_YEAR, KIND_NUMBER, KIND_TEXT = (
+    "identifier",
+    "select",
+    "price",
+    "year",
+    "number",
+    "text",
+)
+NAME_TOKEN_SET_SHARE = 0.6  # token-set ratio rewards "colour" ~ "base colour"; plain ratio prefers exact names
+
+
+def attribute_kind(attribute: AttributeSpec) -> str:
+    """What a column must look like to feed ``attribute``."""
+    if attribute.is_identifier:
+        return KIND_IDENTIFIER
+    if attribute.is_select:
+        return KIND_SELECT
+    if attribute.is_number:
+        words = set(match_key(f"{attribute.code} {attribute.label}").split())
+        if attribute.unit.upper() in currency_table().usd_per_unit or words & {"price", "cost", "mrp", "rrp"}:
+            return KIND_PRICE
+        if "year" in words:
+            return KIND_YEAR
+        return KIND_NUMBER
+    return KIND_TEXT
+
+
+def attribute_names(attribute: AttributeSpec) -> list[str]:
+    """The names an attribute answers to: its code in words and its labels in every locale."""
+    names = [normalise_text(attribute.code)] + [normalise_text(label) for label in attribute.labels.values()]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+# -- name and meaning ------------------------------------------------------------------------
+
+
+def _flatten(groups: list[list]) -> tuple[list, np.ndarray]:
+    flat = [item for group in groups for item in group]
+    starts = np.cumsum([0] + [len(g) for g in groups[:-1]]) if groups else np.zeros(0, dtype=int)
+    return flat, starts.astype(int)
+
+
+def _reduce_max(matrix: np.ndarray, row_starts: np.ndarray, col_starts: np.ndarray) -> np.ndarray:
+    """Max over row groups then column groups (groups are contiguous and non-empty)."""
+    rows = np.maximum.reduceat(matrix, row_starts, axis=0)
+    return np.maximum.reduceat(rows, col_starts, axis=1)
+
+
+def name_scores(readings: list[list[Reading]], attributes: list[AttributeSpec]) -> np.ndarray:
+    """Best weighted fuzzy similarity between any reading of each column and any name of each attribute."""
+    if not readings or not attributes:
+        return np.zeros((len(readings), len(attributes)), dtype=np.float32)
+    flat_r, r_starts = _flatten(readings)
+    names, a_starts = _flatten([attribute_names(a) for a in attributes])
+    texts = [r.text for r in flat_r]
+    weights = np.array([r.weight for r in flat_r], dtype=np.float32)[:, None]
+    token_set = cdist(texts, names, scorer=fuzz.token_set_ratio, dtype=np.float32, workers=-1)
+    plain = cdist(texts, names, scorer=fuzz.ratio, dtype=np.float32, workers=-1)
+    blended = (NAME_TOKEN_SET_SHARE * token_set + (1 - NAME_TOKEN_SET_SHARE) * plain) / 100.0 * weights
+    return _reduce_max(blended, r_starts, a_starts)
+
+
+def best_name(readings: list[Reading], attribute: AttributeSpec) -> tuple[float, str, str]:
+    """(score, attribute name, reading) behind one cell of ``name_scores``, for the reasons text."""
+    best = (0.0, attribute.label, "")
+    for reading in readings:
+        for name in attribute_names(attribute):
+            ts, pl = fuzz.token_set_ratio(reading.text, name), fuzz.ratio(reading.text, name)
+            score = (NAME_TOKEN_SET_SHARE * ts + (1 - NAME_TOKEN_SET_SHARE) * pl) / 100.0 * reading.weight
+            if score > best[0]:
+                best = (score, name, reading.text)
+    return best
+
+
+def meaning_scores(
+    readings: list[list[Reading]], attributes: list[AttributeSpec], embedder: TextEmbedder
+) -> np.ndarray:
+    """Best weighted cosine between embedded column readings and attribute names, rescaled to [0, 1].
+
+    MiniLM puts unrelated short words around 0.1-0.4 and synonyms above 0.6, hence the rescale.
+    """
+    if not readings or not attributes:
+        return np.zeros((len(readings), len(attributes)), dtype=np.float32)
+    flat_r, r_starts = _flatten(readings)
+    names, a_starts = _flatten([attribute_names(a) for a in attributes])
+    col_vecs = embedder.encode([r.text for r in flat_r])
+    attr_vecs = embedder.encode(names)
+    weights = np.array([r.weight for r in flat_r], dtype=np.float32)[:, None]
+    cos = (col_vecs @ attr_vecs.T) * weights
+    return np.clip((_reduce_max(cos, r_starts, a_starts) - 0.4) / 0.5, 0.0, 1.0).astype(np.float32)
+
+
+# -- value profiles ---------------------------------------------------------------------------
+
+
+@dataclass
+class ColumnProfile:
+    """What the distinct values of one column look like."""
+
+    name: str
+    values: Counter  # distinct non-empty raw value -> count
+    filled: int = 0
+    rows: int = 0
+    numeric: float = 0.0  # share of distinct values that parse as numbers
+    with_currency: float = 0.0
+    years: float = 0.0
+    unique: float = 0.0  # distinct / filled
+    text: float = 0.0  # share of distinct values that are neither numbers nor file names
+    files: float = 0.0  # share of distinct values that are file names / URLs
+    currency: str | None = None  # from the header or the cells
+    decimal: str | None = None
+    option_hits: dict[int, float] = field(default_factory=dict)  # attribute index -> summed best weight
+
+    @classmethod
+    def build(cls, name: str, cells: list[str]) -> ColumnProfile:
+        values = Counter(c.strip() for c in cells if c and c.strip())
+        profile = cls(name, values, filled=sum(values.values()), rows=len(cells))
+        distinct = list(values)
+        if not distinct:
+            return profile
+        table = currency_table()
+        profile.decimal = column_decimal_separator(distinct)
+        parsed = [parse_number(v, decimal=profile.decimal, currencies=table) for v in distinct]
+        n = len(distinct)
+        profile.numeric = sum(p.value is not None for p in parsed) / n
+        profile.with_currency = sum(p.value is not None and p.currency is not None for p in parsed) / n
+        profile.years = sum(parse_year(v) is not None and len(normalise_text(v)) <= 6 for v in distinct) / n
+        profile.unique = n / max(profile.filled, 1)
+        profile.files = sum(is_file_name(v) for v in distinct) / n
+        profile.text = sum(p.value is None and not is_file_name(v) for v, p in zip(distinct, parsed, strict=True)) / n
+        cell_currencies = Counter(p.currency for p in parsed if p.currency)
+        profile.currency = table.find(name) or (cell_currencies.most_common(1)[0][0] if cell_currencies else None)
+        return profile
+
+
+class OptionIndex:
+    """Every option key of every select attribute, for scoring all columns against all attributes at once."""
+
+    def __init__(self, attributes: list[AttributeSpec]) -> None:
+        self.by_key: dict[str, list[tuple[int, str, float]]] = {}
+        for index, attribute in enumerate(attributes):
+            if not attribute.is_select:
+                continue
+            for key, (code, weight, _label) in option_keys(attribute).keys.items():
+                self.by_key.setdefault(key, []).append((index, code, weight))
+
+    def hits(self, readings: list[Reading]) -> dict[int, float]:
+        """Attribute index -> best weight with which some reading of a value is an option of it."""
+        best: dict[int, float] = {}
+        for reading in readings:
+            for index, _code, weight in self.by_key.get(match_key(reading.text), ()):
+                score = reading.weight * weight
+                if score > best.get(index, 0.0):
+                    best[index] = score
+        for reading in readings:  # one word naming exactly one option of an attribute
+            words = match_key(reading.text).split()
+            if len(words) < 2:
+                continue
+            codes: dict[int, set[str]] = {}
+            for piece in words + [" ".join(words[i : i + 2]) for i in range(len(words) - 1)]:
+                for index, code, _w in self.by_key.get(piece, ()):
+                    codes.setdefault(index, set()).add(code)
+            for index, found in codes.items():
+                score = reading.weight * CORE_WEIGHT * PARTIAL_WEIGHT
+                if len(found) == 1 and score > best.get(index, 0.0):
+                    best[index] = score
+        return best
+
+
+def add_option_hits(profiles: list[ColumnProfile], index: OptionIndex, vocab: Vocabulary) -> None:
+    """Fill each profile's ``option_hits`` (sum over distinct values of the best hit weight per attribute)."""
+    for profile in profiles:
+        totals: dict[int, float] = {}
+        for value in profile.values:
+            for attr, weight in index.hits(vocab.value_readings(value)).items():
+                totals[attr] = totals.get(attr, 0.0) + weight
+        profile.option_hits = totals
+
+
+def fit_scores(profiles: list[ColumnProfile], attributes: list[AttributeSpec]) -> np.ndarray:
+    """How well each column's values fit each attribute's kind (share of distinct values, in [0, 1])."""
+    kinds = [attribute_kind(a) for a in attributes]
+    fit = np.zeros((len(profiles), len(attributes)), dtype=np.float32)
+    for c, p in enumerate(profiles):
+        if not p.values:
+            continue
+        n = len(p.values)
+        by_kind = {
+            KIND_IDENTIFIER: p.unique * (1.0 - p.files) * (p.filled / max(p.rows, 1)),
+            KIND_PRICE: p.numeric * (1.0 if (p.currency or p.decimal) else 0.85) * (1.0 - p.years),
+            KIND_YEAR: p.years,
+            KIND_NUMBER: p.numeric * (1.0 - p.years),
+            KIND_TEXT: p.text,
+        }
+        for a, kind in enumerate(kinds):
+            fit[c, a] = by_kind.get(kind, 0.0)
+        for a, total in p.option_hits.items():
+            fit[c, a] = min(total / n, 1.0)
+    return fit
+
+
+def breadth_scores(taxonomy: Taxonomy, attributes: list[AttributeSpec]) -> np.ndarray:
+    """Share of the taxonomy's leaves that carry each attribute: a broad attribute is a likelier target."""
+    leaves = taxonomy.leaves()
+    counts: Counter = Counter()
+    for leaf in leaves:
+        counts.update(ca.attribute.code for ca in taxonomy.attributes_for(leaf.code))
+    n = max(len(leaves), 1)
+    return np.array([1.0 if a.is_identifier else counts[a.code] / n for a in attributes], dtype=np.float32)
+
+
+def coverage_scores(
+    profiles: list[ColumnProfile],
+    rows: list[dict[str, str]],
+    row_categories: list[str | None],
+    attribute_sets: dict[str, set[str]],
+    attributes: list[AttributeSpec],
+) -> np.ndarray:
+    """Share of each column's filled cells whose product's category carries the attribute."""
+    codes = [a.code for a in attributes]
+    cover = np.zeros((len(profiles), len(attributes)), dtype=np.float32)
+    for c, profile in enumerate(profiles):
+        counts: Counter = Counter()
+        filled = 0
+        for row, category in zip(rows, row_categories, strict=True):
+            if category is None or not (row.get(profile.name) or "").strip():
+                continue
+            filled += 1
+            counts.update(attribute_sets.get(category, ()))
+        if filled:
+            cover[c] = [counts[code] / filled for code in codes]
+    for a, attribute in enumerate(attributes):
+        if attribute.is_identifier:
+            cover[:, a] = 1.0
+    return cover

@@ -1,0 +1,54 @@
+"""Text normalisation shared by header and value matching.
+
+Supplier headers and cells differ from the retailer's labels in case, separators,
+camelCase, accents and plurals; everything is compared in one normal form so that the
+vocabulary tables, the option index and the fuzzy scorers all see the same strings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# Separators become spaces; letters (any script), digits and spaces survive.
+_NON_WORD = re.compile(r"[^\w\s]+", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=200_000)
+def normalise_text(text: str) -> str:
+    """Lower-case words separated by single spaces: ``"RRP (INR)"`` -> ``"rrp inr"``, ``"sleeveLength"`` -> ``"sleeve length"``."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _CAMEL.sub(" ", text)
+    text = text.replace("_", " ").lower()
+    text = _NON_WORD.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=200_000)
+def fold_accents(text: str) -> str:
+    """``"weiß ärmellos"`` -> ``"weiss armellos"``: for suppliers that drop accents or type ASCII."""
+    text = text.replace("ß", "ss")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def stem_token(token: str) -> str:
+    """A crude English plural strip (sleeves -> sleeve, stripes -> stripe), applied to both sides of a comparison."""
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+@lru_cache(maxsize=200_000)
+def match_key(text: str) -> str:
+    """The key used for exact lookups: normalised, accent-folded, plurals stripped."""
+    return " ".join(stem_token(t) for t in fold_accents(normalise_text(text)).split())
+
+
+def is_file_name(value: str) -> bool:
+    """Values such as ``NW-1.jpg`` or ``https://.../x.png``: image or document references, not attributes."""
+    v = value.strip().lower()
+    return bool(re.search(r"\.(jpe?g|png|gif|webp|tiff?|bmp|heic|pdf)$", v)) or v.startswith(("http://", "https://"))

@@ -1,0 +1,225 @@
+"""The multilingual product vocabulary: translations, English synonyms and abbreviations.
+
+Headers and values are read into *readings*: candidate English phrases with a weight, tried in
+order against attribute names and option labels. The tables live in ``resources/vocab/*.json``
+(general dictionary vocabulary for DE, FR, ES, IT, NL plus English synonyms); nothing in them
+is specific to one supplier.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from icaam_desktop.core.mapping.text import fold_accents, match_key, normalise_text, stem_token
+
+LANGUAGES = ("de", "fr", "es", "it", "nl")
+# Weights of the readings: the raw text is surest; each rewrite step is a little less sure.
+W_ABBREVIATION = 0.95
+W_TRANSLATION = 0.95
+W_TOKEN_TRANSLATION = 0.9
+W_SYNONYM = 0.92
+W_STRIPPED = 0.85
+
+
+def vocab_dir() -> Path:
+    from icaam_desktop.paths import resources_dir
+
+    return resources_dir() / "vocab"
+
+
+def _key(text: str) -> str:
+    return fold_accents(normalise_text(text))
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One candidate English reading of a header or value; ``how`` says which rewrite produced it."""
+
+    text: str
+    weight: float
+    how: str = ""
+
+
+@dataclass(eq=False)  # identity hash: readings are cached per vocabulary object
+class Vocabulary:
+    """Lookup tables keyed by normalised, accent-folded text."""
+
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    header_terms: dict[str, list[str]] = field(default_factory=dict)
+    value_terms: dict[str, list[str]] = field(default_factory=dict)
+    header_synonyms: dict[str, list[str]] = field(default_factory=dict)
+    value_synonyms: dict[str, list[str]] = field(default_factory=dict)
+    colour_modifiers: frozenset[str] = frozenset()
+    noise_words: frozenset[str] = frozenset()
+    stopwords: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> Vocabulary:
+        """Read ``en.json`` and every language file in ``folder`` (default: the bundled resources/vocab)."""
+        folder = folder or vocab_dir()
+        vocab = cls()
+        english = json.loads((folder / "en.json").read_text(encoding="utf-8"))
+        vocab.abbreviations = {_key(k): normalise_text(v) for k, v in english["abbreviations"].items()}
+        vocab.header_synonyms = {_key(k): [normalise_text(x) for x in v] for k, v in english["header_synonyms"].items()}
+        vocab.value_synonyms = {_key(k): [normalise_text(x) for x in v] for k, v in english["value_synonyms"].items()}
+        vocab.colour_modifiers = frozenset(english.get("colour_modifiers", []))
+        vocab.noise_words = frozenset(english.get("noise_words", []))
+        vocab.stopwords = frozenset(english.get("stopwords", []))
+        for lang in LANGUAGES:
+            path = folder / f"{lang}.json"
+            if not path.is_file():
+                continue
+            table = json.loads(path.read_text(encoding="utf-8"))
+            for source, target in (("headers", vocab.header_terms), ("values", vocab.value_terms)):
+                for k, v in table.get(source, {}).items():
+                    bucket = target.setdefault(_key(k), [])
+                    for english_text in _as_list(v):
+                        english_text = normalise_text(english_text)
+                        if english_text not in bucket:
+                            bucket.append(english_text)
+        return vocab
+
+    # -- translation -------------------------------------------------------------------------
+
+    def _split_compound(self, token: str, table: dict[str, list[str]]) -> str | None:
+        """German/Dutch compounds: ``baumwollmischung`` -> ``cotton blend`` when both parts are known words."""
+        if len(token) < 6:
+            return None
+        best: tuple[int, str] | None = None
+        for i in range(3, len(token) - 2):
+            left, right = token[:i], token[i:]
+            right_en = table.get(right)
+            if not right_en:
+                continue
+            for variant in (left, left + "e", left[:-1] if left.endswith(("s", "n")) else None):
+                left_en = table.get(variant) if variant else None
+                if left_en and (best is None or i > best[0]):
+                    best = (i, f"{left_en[0]} {right_en[0]}")
+        return best[1] if best else None
+
+    def translate_tokens(self, text: str, table: dict[str, list[str]]) -> str | None:
+        """Greedy longest-phrase translation word by word; None when nothing was translated."""
+        tokens = text.split()
+        out: list[str] = []
+        hits, i = 0, 0
+        while i < len(tokens):
+            for n in (4, 3, 2, 1):
+                phrase = " ".join(tokens[i : i + n])
+                if len(tokens) - i >= n and phrase in table:
+                    out.append(table[phrase][0])
+                    hits, i = hits + 1, i + n
+                    break
+            else:
+                compound = self._split_compound(tokens[i], table)
+                out.append(compound or tokens[i])
+                hits += compound is not None
+                i += 1
+        return " ".join(out) if hits else None
+
+    # -- readings ----------------------------------------------------------------------------
+
+    def header_readings(self, header: str) -> list[Reading]:
+        """English readings of a column header, best first (raw, abbreviations expanded, translated, synonyms)."""
+        return list(_header_readings(self, header))
+
+    def value_readings(self, value: str) -> list[Reading]:
+        """English readings of a cell value, best first; the option lookup takes the first that is an option."""
+        return list(_value_readings(self, value))
+
+
+def _add(readings: dict[str, Reading], text: str, weight: float, how: str) -> None:
+    text = text.strip()
+    if text and (text not in readings or readings[text].weight < weight):
+        readings.setdefault(text, Reading(text, weight, how))
+
+
+def _synonyms(table: dict[str, list[str]], text: str) -> list[str]:
+    found = table.get(text)
+    if found is None:
+        found = table.get(" ".join(stem_token(t) for t in text.split()))
+    return found or []
+
+
+@lru_cache(maxsize=50_000)
+def _header_readings(vocab: Vocabulary, header: str) -> tuple[Reading, ...]:
+    from icaam_desktop.core.mapping.numbers import currency_table
+
+    base = _key(header)
+    # "RRP (INR)", "Preis EUR": the currency is a hint for the values, not part of the attribute's name.
+    table = currency_table()
+    tokens = [t for t in base.split() if t not in vocab.stopwords and not table.is_currency_word(t)] or base.split()
+    base = " ".join(tokens)
+    readings: dict[str, Reading] = {}
+    _add(readings, base, 1.0, "")
+    expanded = " ".join(vocab.abbreviations.get(t, t) for t in tokens)
+    if expanded != base:
+        _add(readings, expanded, W_ABBREVIATION, "abbreviation")
+    for source in (base, expanded):
+        whole = vocab.header_terms.get(source)
+        if whole:
+            for alt in whole:
+                _add(readings, alt, W_TRANSLATION, "translated")
+        else:
+            translated = vocab.translate_tokens(source, vocab.header_terms)
+            if translated:
+                _add(readings, translated, W_TOKEN_TRANSLATION, "translated")
+    for reading in list(readings.values()):
+        for alt in _synonyms(vocab.header_synonyms, reading.text):
+            _add(readings, alt, reading.weight * W_SYNONYM, f"synonym of '{reading.text}'")
+    return tuple(readings.values())
+
+
+@lru_cache(maxsize=200_000)
+def _value_readings(vocab: Vocabulary, value: str) -> tuple[Reading, ...]:
+    base = _key(value)
+    readings: dict[str, Reading] = {}
+    if not base:
+        return ()
+    _add(readings, base, 1.0, "")
+    whole_abbr = vocab.abbreviations.get(base)
+    if whole_abbr:
+        _add(readings, whole_abbr, W_ABBREVIATION, f"abbreviation '{base}'")
+    tokens = base.split()
+    if len(tokens) > 1:
+        expanded = " ".join(vocab.abbreviations.get(t, t) if len(t) > 1 else t for t in tokens)
+        if expanded != base:
+            _add(readings, expanded, W_ABBREVIATION * 0.95, "abbreviation")
+    for reading in list(readings.values()):
+        whole = vocab.value_terms.get(reading.text)
+        if whole:
+            for alt in whole:
+                _add(readings, alt, reading.weight * W_TRANSLATION, f"translated '{reading.text}'")
+        else:
+            translated = vocab.translate_tokens(reading.text, vocab.value_terms)
+            if translated:
+                _add(readings, translated, reading.weight * W_TOKEN_TRANSLATION, f"translated '{reading.text}'")
+    for reading in list(readings.values()):
+        for alt in _synonyms(vocab.value_synonyms, reading.text):
+            _add(readings, alt, reading.weight * W_SYNONYM, f"synonym of '{reading.text}'")
+    drop = vocab.colour_modifiers | vocab.noise_words
+    for reading in list(readings.values()):
+        kept = [t for t in reading.text.split() if t not in drop and not t.isdigit()]
+        if kept and len(kept) < len(reading.text.split()):
+            stripped = " ".join(kept)
+            _add(readings, stripped, reading.weight * W_STRIPPED, f"without '{reading.text}' modifiers")
+            for alt in _synonyms(vocab.value_synonyms, stripped):
+                _add(readings, alt, reading.weight * W_STRIPPED * W_SYNONYM, f"synonym of '{stripped}'")
+    return tuple(readings.values())
+
+
+@lru_cache(maxsize=4)
+def default_vocabulary(folder: str | None = None) -> Vocabulary:
+    """The bundled vocabulary, loaded once per process."""
+    return Vocabulary.load(Path(folder) if folder else None)
+
+
+def key_of(text: str) -> str:
+    """Re-exported normal form used by the option index (see text.match_key)."""
+    return match_key(text)

@@ -13,12 +13,13 @@ alone would not explain a permission problem as clearly.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import tempfile
 from pathlib import Path
 
-from icaam_desktop.core.store.migrations import LATEST_VERSION, apply_migrations, schema_version
+from icaam_desktop.core.store.migrations import APPLICATION_ID, LATEST_VERSION, apply_migrations, schema_version
 from icaam_desktop.core.store.records import WorkspaceError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -73,6 +74,8 @@ def _ensure_folder(folder: Path) -> list[Path]:
             if created.exists():
                 with contextlib.suppress(OSError):
                     created.rmdir()
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise _read_only(current, f"cannot create {folder}: {exc.strerror}") from exc
         raise WorkspaceError(f"cannot create the folder {folder}: {exc.strerror or exc}") from exc
     return missing
 
@@ -117,6 +120,7 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
         # Check the version before anything writes: a newer file must stay untouched.
         version = schema_version(conn)
+        _check_identity(conn, path, version)
         if version > LATEST_VERSION:
             raise WorkspaceError(
                 f"the workspace {path} has schema version {version}, newer than this ICaAM knows "
@@ -133,6 +137,15 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
     except BaseException:
         conn.close()
         raise
+
+
+def _check_identity(conn: sqlite3.Connection, path: Path, version: int) -> None:
+    """Refuse another program's SQLite file instead of adding our tables to it."""
+    if version == 0:
+        if conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+            raise WorkspaceError(f"{path} is a SQLite database of another program, not an ICaAM workspace")
+    elif conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        raise WorkspaceError(f"{path} is a SQLite database of another program, not an ICaAM workspace")
 
 
 def translate_error(exc: sqlite3.Error, path: Path, timeout: float) -> WorkspaceError:

@@ -20,6 +20,9 @@ class Migration:
 
 
 _V1 = """
+-- Marks the file as an ICaAM workspace ("ICAA"), so another program's SQLite file is refused.
+PRAGMA application_id = 1229144385;
+
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
     value TEXT
@@ -253,6 +256,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "embedding cache for the head-only retrain", _V2),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
+APPLICATION_ID = 1229144385  # b"ICAA"
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

@@ -56,6 +56,9 @@ class SentenceEmbedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # no "Loading weights" bar on the CLI's stderr
 
                 self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
             except Exception as exc:  # a broken folder must not take the mapper down

@@ -68,6 +68,9 @@ def fill_products(
             wanted = [
                 a for a in attributes if carried is None or a.code in carried or attribute_kind(a) == KIND_IDENTIFIER
             ]
+            if len(wanted) > 1 and carried is None:
+                # A two-target column and no category to choose: the target whose option fits the value best.
+                wanted = sorted(wanted, key=lambda a: -_value_confidence(value_map, a, raw))[:1]
             problems = []
             for attribute in wanted:
                 value, problem, notes = cell_value(attribute, raw, profiles.get(column), value_map)
@@ -76,7 +79,6 @@ def fill_products(
                     mapping.problems += [f"{attribute.code}: {n}" for n in notes]
                 elif problem:
                     problems.append(f"{column}: {problem}")
-            # A two-target column without a category: one target taking the value is enough.
             if problems and not any(a.code in mapping.values for a in wanted):
                 mapping.problems += problems[:1]
         if carried is not None:
@@ -85,3 +87,8 @@ def fill_products(
             mapping.problems.append("no category: required attributes unknown")
         out[product.product_id] = mapping
     return out
+
+
+def _value_confidence(value_map: dict[tuple[str, str], ValueMatch], attribute: AttributeSpec, raw: str) -> float:
+    match = value_map.get((attribute.code, raw))
+    return match.confidence if match is not None and match.option_code else -1.0

@@ -39,6 +39,7 @@ from icaam_desktop.core.store.records import STATUS_AUTO, STATUS_REVIEW
 from icaam_desktop.core.taxonomy import AttributeSpec, Taxonomy
 
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_INJECTION_FIRST = frozenset(INJECTION_PREFIXES)
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _PROGRESS_EVERY = 100
 ACCEPTED_STATUSES = frozenset({STATUS_ACCEPTED, STATUS_AUTO})
@@ -67,7 +68,7 @@ class ExportReport:
 
 def neutralise(cell: str, *, number: bool = False) -> str:
     """``cell`` made safe to open in a spreadsheet (see the module docstring)."""
-    if not cell.startswith(INJECTION_PREFIXES):
+    if not cell or cell[0] not in _INJECTION_FIRST:
         return cell
     if number and _PLAIN_NUMBER.fullmatch(cell):
         return cell
@@ -99,7 +100,7 @@ def export_delivery(
         raise ExportError(f"the workspace {workspace.path} has no taxonomy: import the retailer's schema first")
     if not out.parent.is_dir():
         raise ExportError(f"cannot write {out}: the folder {out.parent} does not exist")
-    records = workspace.products(delivery)
+    records = workspace.products(delivery, images=False)
     values = workspace.product_values(delivery)
     rows, skipped = [], []
     for record in records:
@@ -114,12 +115,15 @@ def export_delivery(
         if not accepted and record.status != STATUS_REVIEW:
             category = None  # a rejected or unclassified product has no category to show
         rows.append(_Row(record.product_id, category, record.status, values.get(record.product_id, {})))
-    attributes = _columns(taxonomy, rows)
+    own = {
+        c: {ca.attribute.code for ca in taxonomy.attributes_for(c)} for c in {r.category for r in rows if r.category}
+    }
+    attributes = _columns(taxonomy, own)
     header = _header(taxonomy, attributes, labels=labels, status=include_unaccepted)
     _write_atomically(
         out,
         header,
-        (_cells(taxonomy, row, attributes, labels=labels, status=include_unaccepted) for row in rows),
+        (_cells(taxonomy, row, attributes, own, labels=labels, status=include_unaccepted) for row in rows),
         total=len(rows),
         progress=progress,
         cancel=cancel,
@@ -127,11 +131,9 @@ def export_delivery(
     return ExportReport(path=out, rows=len(rows), columns=header, skipped=skipped)
 
 
-def _columns(taxonomy: Taxonomy, rows: list[_Row]) -> list[AttributeSpec]:
+def _columns(taxonomy: Taxonomy, own: dict[str, set[str]]) -> list[AttributeSpec]:
     """The union of the rows' category attributes, in taxonomy order (the identifier has its own column)."""
-    wanted: set[str] = set()
-    for category in {row.category for row in rows if row.category}:
-        wanted.update(ca.attribute.code for ca in taxonomy.attributes_for(category))
+    wanted: set[str] = set().union(*own.values())
     identifier = taxonomy.identifier
     if identifier is not None:
         wanted.discard(identifier.code)
@@ -147,8 +149,16 @@ def _header(taxonomy: Taxonomy, attributes: list[AttributeSpec], *, labels: bool
     return head + (["status"] if status else [])
 
 
-def _cells(taxonomy: Taxonomy, row: _Row, attributes: list[AttributeSpec], *, labels: bool, status: bool) -> list[str]:
-    own = {ca.attribute.code for ca in taxonomy.attributes_for(row.category)} if row.category else None
+def _cells(
+    taxonomy: Taxonomy,
+    row: _Row,
+    attributes: list[AttributeSpec],
+    own_attributes: dict[str, set[str]],
+    *,
+    labels: bool,
+    status: bool,
+) -> list[str]:
+    own = own_attributes[row.category] if row.category else None
     category = row.category or ""
     if labels and row.category:
         category = taxonomy.categories[row.category].label

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import fields
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,22 +39,31 @@ _IMAGE_SELECT = ", ".join(IMAGE_COLUMNS)
 _DELIVERY_COLUMNS = {"name", "root", "sheet", "id_column", "image_column", "products", "orphan_images", "problems"}
 _SHEET_COLUMNS = {"path", "encoding", "delimiter", "columns", "warnings"}
 
+# The images of every product as one JSON array per product (notes nested as JSON, not text).
+_IMAGE_JSON = ", ".join("json(notes)" if c == "notes" else c for c in IMAGE_COLUMNS)
+# The current category decision is looked up per product through the decisions_current
+# index; a join against a grouped subquery made SQLite scan it once per product.
 _PRODUCTS_SQL = f"""
-WITH cur AS ({CURRENT_CATEGORY_SQL}),
-imgs AS (
-    SELECT product_id, json_group_array(json_array(ord, {_IMAGE_SELECT})) AS images
+WITH imgs AS (
+    SELECT product_id, json_group_array(json_array(ord, {_IMAGE_JSON})) AS images
     FROM images WHERE delivery_id = :d AND product_id IS NOT NULL GROUP BY product_id
 )
 SELECT p.product_id, p.row_number, p.row, imgs.images,
        pr.status, pr.category_code, pr.leaf_code, pr.confidence, pr.model_version,
-       cur.value, cur.source, cur.score, cur.model_version
+       cd.value, cd.source, cd.score, cd.model_version
 FROM products p
 LEFT JOIN imgs ON imgs.product_id = p.product_id
 LEFT JOIN predictions pr ON pr.delivery_id = p.delivery_id AND pr.product_id = p.product_id AND pr.current = 1
-LEFT JOIN cur ON cur.product_id = p.product_id
+LEFT JOIN decisions cd ON cd.id = (
+    SELECT MAX(id) FROM decisions
+    WHERE delivery_id = p.delivery_id AND field = 'category' AND product_id = p.product_id AND undone_at IS NULL
+)
 WHERE p.delivery_id = :d AND p.removed_at IS NULL
 ORDER BY p.row_number, p.product_id
 """
+_PRODUCTS_SQL_NO_IMAGES = _PRODUCTS_SQL.replace("imgs.images,", "NULL,").replace(
+    "LEFT JOIN imgs ON imgs.product_id = p.product_id", ""
+)
 
 
 def _image_tuple(image: ImageFile) -> list[Any]:
@@ -72,11 +82,17 @@ def _image_tuple(image: ImageFile) -> list[Any]:
     ]
 
 
+@cache
+def _image_fields() -> frozenset[str]:
+    return frozenset(f.name for f in fields(ImageFile))
+
+
 def _image_from(root: Path, values: list[Any] | tuple[Any, ...]) -> ImageFile:
     data = dict(zip(IMAGE_COLUMNS, values, strict=True))
-    data["notes"] = from_json(data["notes"], [])
+    notes = data["notes"]
+    data["notes"] = from_json(notes, []) if isinstance(notes, str) else notes
     data["reason"] = data["reason"] or ""
-    known = {f.name for f in fields(ImageFile)}
+    known = _image_fields()
     return ImageFile(path=root / data["rel"], **{k: v for k, v in data.items() if k in known})
 
 
@@ -301,12 +317,16 @@ class DeliverySection(WorkspaceBase):
         delivery_id = self._delivery_id(name)
         return next(info for info in self.deliveries() if info.id == delivery_id)
 
-    def products(self, delivery: str) -> list[ProductRecord]:
-        """Every present product of ``delivery`` in sheet order, with images and current status (one query)."""
+    def products(self, delivery: str, *, images: bool = True) -> list[ProductRecord]:
+        """Every present product of ``delivery`` in sheet order, with images and current status (one query).
+
+        ``images=False`` skips building the image objects (export and counts do not need them).
+        """
         delivery_id = self._delivery_id(delivery)
         root = Path(self.conn.execute("SELECT root FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()[0])
         records = []
-        for r in self.conn.execute(_PRODUCTS_SQL, {"d": delivery_id}):
+        sql = _PRODUCTS_SQL if images else _PRODUCTS_SQL_NO_IMAGES
+        for r in self.conn.execute(sql, {"d": delivery_id}):
             (pid, row_number, row, images, p_status, p_category, p_leaf, p_conf, p_model, d_value, d_source) = r[:11]
             d_score, d_model = r[11], r[12]
             image_rows = sorted(from_json(images, []), key=lambda values: values[0])

@@ -17,8 +17,9 @@ Guarantees:
 - Schema: ``migrations.py`` is the one place the schema lives, as an ordered list;
   ``PRAGMA user_version`` counts those applied. An older file is migrated on open;
   a newer one raises ``WorkspaceError`` and is not touched.
-- Every write method is one transaction (``BEGIN IMMEDIATE``), multi-row ones included,
-  and appends to the ``audit`` table, which SQLite triggers make append-only
+- Every write method is one transaction (``BEGIN IMMEDIATE``), multi-row ones included;
+  ``with ws.transaction(): ...`` groups several calls into one (e.g. "accept all").
+  Each write appends to the ``audit`` table, which SQLite triggers make append-only
   (UPDATE and DELETE raise). Decisions are append-only too: an undo only sets
   ``undone_at``, and triggers refuse every other change.
 - ``WorkspaceError`` says what is wrong and what to do: read-only folder, missing

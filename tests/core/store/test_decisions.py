@@ -173,3 +173,23 @@ def test_a_failed_write_leaves_nothing_behind(ws, taxonomy, truth):
     reopened = Workspace.open(ws.path)
     assert reopened.predictions("northwind") == {}
     reopened.close()
+
+
+def test_several_writes_can_share_one_transaction(ws):
+    """E.g. "accept all auto products": one commit, or nothing when anything fails."""
+    ids = _ids(ws)[:50]
+    with pytest.raises(RuntimeError), ws.transaction():
+        for pid in ids:
+            ws.record_decision(
+                delivery="northwind", product_id=pid, field="category", value="tshirts", source="analyst"
+            )
+        ws.set_meta("last_delivery", "northwind")
+        raise RuntimeError("the analyst's machine lost power")
+    assert ws.decisions("northwind") == [] and ws.get_meta("last_delivery") is None
+    assert not [e for e in ws.audit_log() if e.action in ("decision", "set_meta")]
+    with ws.transaction():
+        for pid in ids:
+            ws.record_decision(
+                delivery="northwind", product_id=pid, field="category", value="tshirts", source="analyst"
+            )
+    assert len(ws.decisions("northwind")) == 50

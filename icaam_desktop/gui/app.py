@@ -1,11 +1,15 @@
-"""QApplication + main(): shows the window before any heavy import (torch loads later)."""
+"""QApplication + main(): shows the window before any heavy import (torch loads later, in a worker)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 
 from icaam_desktop import __version__
+
+_T0 = time.perf_counter()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -16,7 +20,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--self-test", action="store_true", help="headless check of model, device and demo; exit 0 if OK"
     )
+    parser.add_argument("--no-model", action="store_true", help="do not load the classifier at start-up")
     return parser.parse_args(argv)
+
+
+def apply_style(app) -> None:
+    """The light stylesheet from resources/style.qss (missing file = Qt's default look)."""
+    from icaam_desktop import paths
+
+    qss = paths.resources_dir() / "style.qss"
+    if qss.exists():
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test()
 
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from icaam_desktop.gui.main_window import MainWindow
@@ -33,8 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ICaAM")
     app.setOrganizationName("ICaAM")
-    window = MainWindow(demo=args.demo, db=args.db)
+    apply_style(app)
+    window = MainWindow(demo=args.demo, db=args.db, load_model=not args.no_model)
     window.show()
+    if os.environ.get("ICAAM_STARTUP_PROBE"):
+        # benchmarks/gui_startup.py: print when the window is on screen, then quit.
+        def report() -> None:
+            print(f"WINDOW_SHOWN {time.perf_counter() - _T0:.3f} visible={window.isVisible()}", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, report)
     return app.exec()
 
 

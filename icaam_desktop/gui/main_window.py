@@ -1,15 +1,292 @@
-"""The main window: a thin shell of menus, docks and wiring."""
+"""The main window: a thin shell of menus, views and wiring; the work is in Controller."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from icaam_desktop import __version__
+from icaam_desktop.gui.controller import Controller
+from icaam_desktop.gui.models.grid import ProductFilterProxy, ProductGridModel
+from icaam_desktop.gui.models.session import STATUS_REVIEW
+from icaam_desktop.gui.models.taxonomy_tree import TaxonomyTreeModel
+from icaam_desktop.gui.models.thumbnails import ThumbnailCache
+from icaam_desktop.gui.views.dialogs import ExportDialog, SettingsDialog, show_error
+from icaam_desktop.gui.views.grid_view import FilterBar, ProductGrid
+from icaam_desktop.gui.views.mapping_view import MappingView
+from icaam_desktop.gui.views.product_panel import ProductPanel
+from icaam_desktop.gui.views.status_area import StatusArea
+from icaam_desktop.gui.views.taxonomy_picker import TaxonomyPicker
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, *, demo: bool = False, db: str | None = None) -> None:
+    def __init__(self, *, demo: bool = False, db: str | None = None, load_model: bool = True) -> None:
         super().__init__()
-        self.setWindowTitle(f"ICaAM {__version__}")
-        self.resize(1280, 800)
-        self.setCentralWidget(QLabel("ICaAM: open a supplier delivery to begin."))
+        self.setWindowTitle(f"ICaAM {__version__} — product onboarding review")
+        self.setAcceptDrops(True)
+        self.controller = Controller(self)
+        if db:
+            self.controller.workspace_path = Path(db)
+
+        self.thumbnails = ThumbnailCache(self)
+        self.grid_model = ProductGridModel(self.thumbnails, self)
+        self.proxy = ProductFilterProxy(self)
+        self.proxy.setSourceModel(self.grid_model)
+        self.tree_model = TaxonomyTreeModel(parent=self)
+
+        self.tabs = QTabWidget()
+        review = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.filter_bar = FilterBar(self.proxy)
+        self.grid = ProductGrid(self.proxy)
+        left_layout.addWidget(self.filter_bar)
+        left_layout.addWidget(self.grid, 1)
+        self.panel = ProductPanel()
+        review.addWidget(left)
+        review.addWidget(self.panel)
+        review.setStretchFactor(0, 3)
+        review.setStretchFactor(1, 2)
+        self.tabs.addTab(review, "Review")
+        self.mapping = MappingView()
+        self.tabs.addTab(self.mapping, "Attribute mapping")
+        self.setCentralWidget(self.tabs)
+        self.status = StatusArea(self.statusBar())
+
+        self._menus()
+        self._wire()
+        self._restore_geometry()
+        QTimer.singleShot(0, lambda: self._after_show(demo=demo, load_model=load_model))
+
+    # -- construction --------------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | list | None = None) -> QAction:
+        action = QAction(text, self)
+        if isinstance(shortcut, list):
+            action.setShortcuts([QKeySequence(s) for s in shortcut])
+        elif shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "Open delivery…", self.open_delivery_dialog, QKeySequence.StandardKey.Open)
+        self._action(file, "Import taxonomy…", self.import_taxonomy_dialog)
+        self._action(file, "Export…", self.export_dialog, "Ctrl+E")
+        file.addSeparator()
+        self._action(file, "Settings…", self.settings_dialog, QKeySequence.StandardKey.Preferences)
+        file.addSeparator()
+        self._action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        work = bar.addMenu("&Classify")
+        self._action(work, "Classify delivery", self.controller.classify, "Ctrl+K")
+        self._action(work, "Map attributes", self._map, "Ctrl+M")
+        review = bar.addMenu("&Review")
+        self.accept_action = self._action(review, "Accept", self.accept_current, ["A", "Return", "Enter"])
+        self._action(review, "Change category…", self.change_current, ["C", "O"])
+        self._action(review, "Reject", self.reject_current, "R")
+        self._action(review, "Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self._action(review, "Next needing review", self.next_review, ["N", "Space"])
+        review.addSeparator()
+        self._action(review, "Show only products needing review", lambda: self.filter_bar.show_only({STATUS_REVIEW}))
+        self._action(review, "Show all products", self.filter_bar.reset)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Open demo", self.controller.open_demo)
+        self._action(help_menu, "Keyboard shortcuts", self.show_keys, "F1")
+        # The review keys belong to the grid/panel, not to text fields or the mapping tables.
+        for action in review.actions():
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.tabs.widget(0).addAction(action)
+
+    def _wire(self) -> None:
+        c = self.controller
+        c.session_changed.connect(self._session_changed)
+        c.products_changed.connect(self._products_changed)
+        c.mapping_changed.connect(
+            lambda rows, values: self.mapping.show_mapping(rows, values, c.session.taxonomy if c.session else None)
+        )
+        c.classifier_changed.connect(self._classifier_changed)
+        c.job_started.connect(self.status.track)
+        c.sheet_needed.connect(self._choose_sheet)
+        c.failed.connect(lambda title, message, details: show_error(self, title, message, details))
+        c.message.connect(lambda text: self.status.show_message(text, 8000))
+        self.grid.current_product.connect(self._show_product)
+        self.panel.accept_requested.connect(self.accept_current)
+        self.panel.change_requested.connect(self.change_current)
+        self.panel.reject_requested.connect(self.reject_current)
+        self.panel.next_requested.connect(self.next_review)
+        self.panel.attributes.edited.connect(lambda pid, _attr: self._products_changed([pid]))
+        self.mapping.column_decided.connect(c.accept_column)
+        self.mapping.value_decided.connect(c.accept_value)
+
+    def _after_show(self, *, demo: bool, load_model: bool) -> None:
+        if self.controller.settings.problems:
+            self.status.show_message("; ".join(self.controller.settings.problems), 10000)
+        if demo:
+            self.controller.open_demo()
+        else:
+            self.controller.restore_last()
+        if load_model:
+            self.controller.load_classifier()
+
+    # -- reacting --------------------------------------------------------------------------------
+    def _session_changed(self, session) -> None:
+        current = self.grid.current_product_id()
+        self.grid_model.set_rows(session.rows() if session else [])
+        if session is not None and (self.tree_model.taxonomy is not session.taxonomy):
+            self.tree_model.set_taxonomy(session.taxonomy)
+            self.filter_bar.set_taxonomy(session.taxonomy)
+        self.setWindowTitle(f"ICaAM {__version__} — {session.delivery.name}" if session else f"ICaAM {__version__}")
+        if session is not None and session.storage_problem:
+            self.status.show_message(session.storage_problem)
+        if not (current and self.grid.select_product(current)) and self.proxy.rowCount():
+            self.grid.setCurrentIndex(self.proxy.index(0, 0))
+        self.panel.show_product(session, self.grid.current_product_id())
+
+    def _products_changed(self, product_ids: list[str]) -> None:
+        session = self.controller.session
+        if session is None:
+            return
+        for pid in product_ids:
+            self.grid_model.update_row(session.row(pid))
+        self.panel.refresh()
+
+    def _show_product(self, product_id: str) -> None:
+        self.panel.show_product(self.controller.session, product_id)
+
+    def _classifier_changed(self, classifier) -> None:
+        if classifier is None:
+            self.status.set_device("device: not loaded")
+            self.status.set_model("not loaded")
+            return
+        self.status.set_device(getattr(classifier, "device_description", "") or "CPU")
+        self.status.set_model(getattr(classifier, "version", "") or "unknown")
+
+    def _map(self) -> None:
+        self.tabs.setCurrentWidget(self.mapping)
+        self.controller.map_attributes()
+
+    # -- review actions (keyboard first) -----------------------------------------------------------
+    def _current(self) -> str | None:
+        return self.grid.current_product_id() if self.controller.session else None
+
+    def accept_current(self) -> None:
+        pid = self._current()
+        if pid and self.controller.decide("accept", pid):
+            self.next_review()
+
+    def reject_current(self) -> None:
+        pid = self._current()
+        if pid and self.controller.decide("reject", pid):
+            self.next_review()
+
+    def change_current(self) -> None:
+        pid = self._current()
+        session = self.controller.session
+        if not pid or session is None:
+            return
+        picker = TaxonomyPicker(
+            session.taxonomy, current=session.final_category(pid), model=self.tree_model, parent=self
+        )
+        self._picker = picker  # reachable for tests and screenshots
+        if picker.exec() and picker.selected_code():
+            self.controller.decide("override", pid, picker.selected_code())
+        self._picker = None
+
+    def undo(self) -> None:
+        pid = self.controller.undo()
+        if pid:
+            self.grid.select_product(pid)
+
+    def next_review(self) -> None:
+        session = self.controller.session
+        if session is None:
+            return
+        pid = session.next_needing_review(self._current())
+        if pid is None:
+            self.status.show_message("Nothing left to review in this delivery.", 5000)
+        elif not self.grid.select_product(pid):
+            self.filter_bar.reset()
+            self.grid.select_product(pid)
+
+    # -- dialogs --------------------------------------------------------------------------------
+    def open_delivery_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a supplier delivery folder")
+        if folder:
+            self.controller.open_delivery(Path(folder))
+
+    def _choose_sheet(self, needs) -> None:
+        sheet, ok = QInputDialog.getItem(
+            self, "Which sheet holds the products?", f"{needs.message}\n\nProduct sheet:", needs.candidates, 0, False
+        )
+        if ok and sheet:
+            self.controller.open_delivery(needs.folder, sheet=sheet)
+
+    def import_taxonomy_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a PIM taxonomy export folder")
+        if folder:
+            self.controller.import_taxonomy(Path(folder))
+
+    def export_dialog(self) -> ExportDialog | None:
+        session = self.controller.session
+        if session is None:
+            self.status.show_message("Open a delivery first.", 5000)
+            return None
+        dialog = ExportDialog(delivery=session.delivery.name, default_dir=Path.home(), parent=self)
+        self._export_dialog = dialog
+        if dialog.exec():
+            self.controller.export(**dialog.options())
+        return dialog
+
+    def settings_dialog(self) -> None:
+        dialog = SettingsDialog(self.controller.settings, self)
+        if dialog.exec():
+            self.controller.save_settings(dialog.result_settings())
+
+    def show_keys(self) -> None:
+        QMessageBox.information(
+            self,
+            "Keyboard shortcuts",
+            "A / Enter  accept\nC  change category (type to search)\nR  reject\nCtrl+Z  undo\n"
+            "N / Space  next product needing review\nCtrl+K  classify · Ctrl+M  map attributes · Ctrl+E  export\n"
+            "In the mapping tables: A accept · C change · Del set to none",
+        )
+
+    # -- window events ----------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and Path(urls[0].toLocalFile()).is_dir():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        folder = Path(event.mimeData().urls()[0].toLocalFile())
+        if folder.is_dir():
+            event.acceptProposedAction()
+            self.controller.open_delivery(folder)
+
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 880)
+
+    def closeEvent(self, event) -> None:
+        QSettings().setValue("window/geometry", self.saveGeometry())
+        self.thumbnails.cancel_all()
+        self.controller.close()
+        super().closeEvent(event)

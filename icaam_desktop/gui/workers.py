@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from icaam_desktop.core.jobs import CancelToken, Cancelled
+from icaam_desktop.core.jobs import Cancelled, CancelToken
 
 JobFn = Callable[[Callable[..., None], CancelToken], Any]
 

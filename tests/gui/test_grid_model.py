@@ -15,7 +15,7 @@ from icaam_desktop.gui.models.taxonomy_tree import CODE_ROLE, TaxonomyFilterProx
 
 pytestmark = pytest.mark.gui
 
-STATUSES = ["auto", "review", "rejected", "accepted", "new"]
+STATUSES = ["auto", "review", "rejected", "accepted", "unclassified"]
 
 
 def many_rows(n: int, taxonomy) -> list[ProductRow]:

@@ -27,7 +27,7 @@ class Role(IntEnum):
     STATUS_RANK = Qt.ItemDataRole.UserRole + 8
 
 
-STATUS_RANK = {status: i for i, status in enumerate(("review", "new", "rejected", "auto", "accepted"))}
+STATUS_RANK = {status: i for i, status in enumerate(("review", "unclassified", "rejected", "auto", "accepted"))}
 
 
 class ProductGridModel(QAbstractListModel):

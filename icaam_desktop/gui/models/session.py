@@ -12,13 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from icaam_desktop.core.classify.prediction import STATUS_AUTO, STATUS_REJECTED, STATUS_REVIEW, Prediction
-from icaam_desktop.core.delivery.model import Delivery, Product
-from icaam_desktop.core.taxonomy import Taxonomy
+if TYPE_CHECKING:  # core.classify's package imports torch; the window must start without it
+    from icaam_desktop.core.classify.prediction import Prediction
+    from icaam_desktop.core.delivery.model import Delivery, Product
+    from icaam_desktop.core.taxonomy import Taxonomy
 
-STATUS_NEW = "new"  # not classified yet
+# The same words as core/classify/prediction.py (checked by tests/gui/test_session.py).
+STATUS_AUTO = "auto"
+STATUS_REVIEW = "review"
+STATUS_REJECTED = "rejected"
+STATUS_NEW = "unclassified"  # neither a prediction nor a decision yet (the store's word)
 STATUS_ACCEPTED = "accepted"  # an analyst decided (accepted, overrode or confirmed)
 STATUSES = (STATUS_NEW, STATUS_AUTO, STATUS_REVIEW, STATUS_REJECTED, STATUS_ACCEPTED)
 
@@ -31,7 +36,7 @@ REJECT_VALUE = ""  # a category decision with an empty value = rejected by the a
 class Decision:
     """The GUI's view of one stored decision (whatever shape the store returns is read into this)."""
 
-    product_id: str
+    product_id: str | None  # None for a delivery-level mapping decision
     field: str
     value: str | None
     source: str = SOURCE_ANALYST
@@ -62,8 +67,9 @@ def read_decision(raw: Any) -> Decision:
             return raw.get(name, default)
         return getattr(raw, name, default)
 
+    product_id = get("product_id")
     return Decision(
-        product_id=str(get("product_id")),
+        product_id=None if product_id is None else str(product_id),
         field=str(get("field", FIELD_CATEGORY)),
         value=get("value"),
         source=str(get("source", SOURCE_ANALYST) or SOURCE_ANALYST),
@@ -90,7 +96,7 @@ class ReviewSession:
         taxonomy: Taxonomy,
         workspace: Any | None = None,
         workspace_path: Path | None = None,
-        predictions: list[Prediction] | None = None,
+        predictions: list[Prediction] | dict[str, Prediction] | None = None,
         decisions: list[Any] | None = None,
         values: dict[str, dict[str, str]] | None = None,
         storage_problem: str = "",
@@ -100,6 +106,8 @@ class ReviewSession:
         self.workspace = workspace
         self.workspace_path = workspace_path
         self.storage_problem = storage_problem
+        if isinstance(predictions, dict):
+            predictions = list(predictions.values())
         self.predictions: dict[str, Prediction] = {p.product_id: p for p in predictions or []}
         self.values: dict[str, dict[str, str]] = values or {}  # product -> attribute -> option/value
         self.category_decisions: dict[str, Decision] = {}
@@ -127,7 +135,9 @@ class ReviewSession:
     def status(self, product_id: str) -> str:
         decision = self.category_decisions.get(product_id)
         if decision is not None:
-            return STATUS_REJECTED if not decision.value else STATUS_ACCEPTED
+            if not decision.value:
+                return STATUS_REJECTED
+            return STATUS_ACCEPTED if decision.source == SOURCE_ANALYST else STATUS_AUTO
         prediction = self.predictions.get(product_id)
         return prediction.status if prediction else STATUS_NEW
 
@@ -250,7 +260,7 @@ class ReviewSession:
         return None
 
     def _apply(self, decision: Decision) -> None:
-        if decision.product_id not in self._index:
+        if decision.product_id is None or decision.product_id not in self._index:
             return
         if decision.field == FIELD_CATEGORY:
             self.category_decisions[decision.product_id] = decision

@@ -1,0 +1,464 @@
+"""What the window does: opens workspaces and deliveries, runs the core jobs, records decisions.
+
+The controller owns the GUI thread's Workspace (for single decisions, which are one small SQLite
+transaction each) and starts every long job through the one ``Job`` type; each job opens its own
+Workspace on its worker thread. Core pieces that are not importable yet degrade to a message.
+The job bodies below are plain functions (no Qt): they run on worker threads.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from icaam_desktop import paths
+from icaam_desktop.core.jobs import CancelToken
+from icaam_desktop.core.settings import Settings, load_settings, save_settings
+from icaam_desktop.gui.models.mapping import column_rows
+from icaam_desktop.gui.models.session import ReviewSession
+from icaam_desktop.gui.workers import Job
+
+MAX_SAMPLES = 4
+
+
+class Missing(Exception):
+    """A core piece this action needs is not installed in this build yet."""
+
+
+def _need(module: str, name: str) -> Any:
+    try:
+        mod = __import__(module, fromlist=[name])
+        return getattr(mod, name)
+    except (ImportError, AttributeError) as exc:
+        raise Missing(f"This build cannot do that yet: {module}.{name} is not available ({exc}).") from exc
+
+
+class NeedsSheet:
+    """The folder holds several plausible product sheets: the analyst must pick one."""
+
+    def __init__(self, folder: Path, candidates: list[str], message: str) -> None:
+        self.folder, self.candidates, self.message = folder, candidates, message
+
+
+# -- job bodies (worker threads) -----------------------------------------------------------------
+def job_open_delivery(
+    progress,
+    cancel: CancelToken,
+    *,
+    folder: Path | None,
+    name: str | None,
+    workspace_path: Path,
+    taxonomy_dir: Path | None,
+    sheet: str | None = None,
+) -> ReviewSession | NeedsSheet:
+    """Open (or re-open by name) a delivery, import it into the workspace, read its stored state."""
+    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
+    ws = workspace_cls.open(workspace_path)
+    try:
+        taxonomy = ws.taxonomy()
+        if taxonomy is None and taxonomy_dir is not None:
+            from icaam_desktop.core.taxonomy import load_taxonomy
+
+            taxonomy = load_taxonomy(taxonomy_dir)
+            ws.import_taxonomy(taxonomy)
+        if taxonomy is None:
+            raise Missing("The workspace has no retailer taxonomy yet: use File > Import taxonomy… first.")
+        if folder is not None:
+            open_delivery = _need("icaam_desktop.core.delivery", "open_delivery")
+            sheet_choice_error = _need("icaam_desktop.core.delivery", "SheetChoiceError")
+            try:
+                delivery = open_delivery(folder, sheet=sheet, progress=progress, cancel=cancel)
+            except sheet_choice_error as exc:
+                candidates = [str(p.relative_to(folder)) for p in _find_sheets(folder)]
+                if sheet is not None or len(candidates) < 2:
+                    raise
+                return NeedsSheet(folder, candidates, str(exc))
+            ws.upsert_delivery(delivery, supplier=delivery.name)
+        else:
+            delivery = ws.load_delivery(name)
+        cancel.raise_if_cancelled()
+        return ReviewSession(
+            delivery=delivery,
+            taxonomy=taxonomy,
+            workspace_path=Path(workspace_path),
+            predictions=ws.predictions(delivery.name),
+            decisions=ws.decisions(delivery.name),
+            values=ws.product_values(delivery.name),
+        )
+    finally:
+        ws.close()
+
+
+def _find_sheets(folder: Path) -> list[Path]:
+    find_sheets = _need("icaam_desktop.core.delivery.sheet", "find_sheets")
+    return list(find_sheets(folder))
+
+
+def job_import_taxonomy(progress, cancel: CancelToken, *, folder: Path, workspace_path: Path):
+    from icaam_desktop.core.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(folder)
+    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
+    with workspace_cls.open(workspace_path) as ws:
+        ws.import_taxonomy(taxonomy)
+    return taxonomy
+
+
+def job_load_classifier(progress, cancel: CancelToken, *, settings: Settings):
+    """Import torch and load the model (seconds): always after the window is on screen."""
+    progress(0, None, "Loading the model (torch)…")
+    load_classifier = _need("icaam_desktop.core.classify", "load_classifier")
+    return load_classifier(settings.model_path or None, device=settings.device)
+
+
+def job_classify(progress, cancel: CancelToken, *, session: ReviewSession, classifier, batch_size: int):
+    classify_delivery = _need("icaam_desktop.core.classify", "classify_delivery")
+    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
+    with workspace_cls.open(session.workspace_path) as ws:
+        predictions = classify_delivery(
+            session.delivery,
+            classifier=classifier,
+            taxonomy=session.taxonomy,
+            workspace=ws,
+            batch_size=batch_size,
+            progress=progress,
+            cancel=cancel,
+        )
+        return list(predictions), ws.decisions(session.delivery.name)
+
+
+def job_map(progress, cancel: CancelToken, *, session: ReviewSession):
+    """Run the mapper (with the supplier's memory) and store its suggestions and per-product values."""
+    map_delivery = _need("icaam_desktop.core.mapping", "map_delivery")
+    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
+    name = session.delivery.name
+    categories = {p.product_id: session.final_category(p.product_id) for p in session.products}
+    with workspace_cls.open(session.workspace_path) as ws:
+        memory = ws.supplier_memory(ws.supplier_of(name))
+        result = map_delivery(
+            session.delivery, session.taxonomy, categories=categories, memory=memory, progress=progress, cancel=cancel
+        )
+        ws.save_column_matches(name, list(result.columns))
+        ws.save_value_matches(name, list(result.values))
+        if getattr(result, "products", None):
+            ws.save_product_values(name, result.products)
+        return ws.column_matches(name), ws.value_matches(name), ws.product_values(name)
+
+
+def job_export(
+    progress, cancel: CancelToken, *, session: ReviewSession, out: Path, labels: bool, include_unaccepted: bool
+):
+    export_delivery = _need("icaam_desktop.core.export", "export_delivery")
+    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
+    with workspace_cls.open(session.workspace_path) as ws:
+        return export_delivery(
+            ws,
+            delivery=session.delivery.name,
+            out=out,
+            labels=labels,
+            include_unaccepted=include_unaccepted,
+            progress=progress,
+            cancel=cancel,
+        )
+
+
+def stored_mapping(workspace_path: Path, session: ReviewSession):
+    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
+    with workspace_cls.open(workspace_path) as ws:
+        name = session.delivery.name
+        return ws.column_matches(name), ws.value_matches(name), ws.product_values(name)
+
+
+def sample_values(session: ReviewSession) -> dict[str, list[str]]:
+    samples: dict[str, list[str]] = {}
+    for product in session.products:
+        for column, value in product.row.items():
+            seen = samples.setdefault(column, [])
+            if value and len(seen) < MAX_SAMPLES and value not in seen:
+                seen.append(value)
+    return samples
+
+
+# -- the controller (GUI thread) -----------------------------------------------------------------
+class Controller(QObject):
+    session_changed = Signal(object)  # ReviewSession | None
+    products_changed = Signal(list)  # product ids whose row must be redrawn
+    mapping_changed = Signal(list, list)  # ColumnRow list, ValueMatch list
+    classifier_changed = Signal(object)
+    job_started = Signal(object, str)  # Job, title
+    sheet_needed = Signal(object)  # NeedsSheet
+    failed = Signal(str, str, str)  # title, message, details
+    message = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = load_settings()
+        self.workspace_path = Path(self.settings.last_workspace or paths.default_workspace())
+        self.workspace = None  # the GUI thread's own connection
+        self.session: ReviewSession | None = None
+        self.classifier = None
+        self._classifier_job: Job | None = None
+        self._pending_after_model: list = []
+        self.jobs: list[Job] = []
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def run(self, fn, title: str, on_result, **kwargs) -> Job:
+        job = Job(partial(fn, **kwargs), name=title)
+        job.signals.result.connect(on_result)
+        job.signals.error.connect(lambda message, details, title=title: self.failed.emit(title, message, details))
+        job.signals.cancelled.connect(lambda title=title: self.message.emit(f"{title}: cancelled"))
+        job.signals.finished.connect(lambda job=job: self.jobs.remove(job) if job in self.jobs else None)
+        self.jobs.append(job)
+        self.job_started.emit(job, title)
+        return job.start()
+
+    def busy(self) -> bool:
+        return any(j.name != "Loading the model" for j in self.jobs)
+
+    def save_settings(self, settings: Settings | None = None) -> None:
+        if settings is not None:
+            model_changed = (settings.model_path, settings.device) != (self.settings.model_path, self.settings.device)
+            self.settings = settings
+            if model_changed:
+                self.classifier = None
+                self.classifier_changed.emit(None)
+        try:
+            save_settings(self.settings)
+        except (OSError, ValueError) as exc:
+            self.message.emit(f"Settings not saved: {exc}")
+
+    def _gui_workspace(self):
+        if self.workspace is None:
+            workspace_cls = _need("icaam_desktop.core.store", "Workspace")
+            self.workspace = workspace_cls.open(self.workspace_path)
+        return self.workspace
+
+    def close(self) -> None:
+        for job in list(self.jobs):
+            job.cancel()
+        if self.workspace is not None:
+            self.workspace.close()
+            self.workspace = None
+
+    # -- opening -----------------------------------------------------------------------------
+    def open_delivery(
+        self,
+        folder: Path | None = None,
+        *,
+        name: str | None = None,
+        taxonomy_dir: Path | None = None,
+        sheet: str | None = None,
+    ) -> Job:
+        title = f"Opening {Path(folder).name if folder else name}"
+        return self.run(
+            job_open_delivery,
+            title,
+            self._opened,
+            folder=Path(folder) if folder else None,
+            name=name,
+            workspace_path=self.workspace_path,
+            taxonomy_dir=taxonomy_dir,
+            sheet=sheet,
+        )
+
+    def open_demo(self) -> Job:
+        demo = paths.demo_dir()
+        # The demo folder also holds labels.csv (the self-test's answers): name the product sheet.
+        return self.open_delivery(demo, taxonomy_dir=demo / "taxonomy", sheet="products.csv")
+
+    def restore_last(self) -> Job | None:
+        """Re-open the last workspace's last delivery (stored state only: no folder re-scan)."""
+        if self.settings.last_delivery and self.workspace_path.exists():
+            return self.open_delivery(name=self.settings.last_delivery)
+        return None
+
+    def _opened(self, session: ReviewSession | NeedsSheet) -> None:
+        if isinstance(session, NeedsSheet):
+            self.sheet_needed.emit(session)
+            return
+        try:
+            session.workspace = self._gui_workspace()
+        except Exception as exc:  # noqa: BLE001 - degrade to memory-only review, say so
+            session.storage_problem = f"decisions are not being saved: {exc}"
+            self.message.emit(session.storage_problem)
+        self.session = session
+        self.settings.last_workspace = str(self.workspace_path)
+        self.settings.last_delivery = session.delivery.name
+        self.save_settings()
+        self.session_changed.emit(session)
+        self.message.emit(
+            f"Opened {session.delivery.name}: {len(session.products)} products, "
+            f"{len(session.predictions)} classified, {len(session.category_decisions)} decided"
+        )
+        try:
+            columns, values, product_values = stored_mapping(self.workspace_path, session)
+        except Exception:  # noqa: BLE001 - no mapping yet is normal
+            return
+        session.values = product_values
+        self._show_mapping(columns, values)
+
+    def import_taxonomy(self, folder: Path) -> Job:
+        return self.run(
+            job_import_taxonomy,
+            "Importing taxonomy",
+            self._taxonomy_imported,
+            folder=Path(folder),
+            workspace_path=self.workspace_path,
+        )
+
+    def _taxonomy_imported(self, taxonomy) -> None:
+        self.message.emit(
+            f"Imported taxonomy: {len(taxonomy.categories)} categories, {len(taxonomy.attributes)} attributes"
+        )
+        if self.session is not None:
+            self.session.taxonomy = taxonomy
+            self.session_changed.emit(self.session)
+
+    # -- model + classification ----------------------------------------------------------------
+    def load_classifier(self) -> Job | None:
+        if self.classifier is not None or self._classifier_job is not None:
+            return self._classifier_job
+        job = self.run(job_load_classifier, "Loading the model", self._classifier_loaded, settings=self.settings)
+        job.signals.finished.connect(self._classifier_job_done)
+        self._classifier_job = job
+        return job
+
+    def _classifier_loaded(self, classifier) -> None:
+        self.classifier = classifier
+        self.classifier_changed.emit(classifier)
+        pending, self._pending_after_model = self._pending_after_model, []
+        for action in pending:
+            action()
+
+    def _classifier_job_done(self) -> None:
+        self._classifier_job = None
+        self._pending_after_model.clear()
+
+    def classify(self) -> Job | None:
+        if self.session is None:
+            self.message.emit("Open a delivery first.")
+            return None
+        if self.classifier is None:
+            self._pending_after_model.append(self.classify)
+            self.load_classifier()
+            return None
+        return self.run(
+            job_classify,
+            "Classifying",
+            self._classified,
+            session=self.session,
+            classifier=self.classifier,
+            batch_size=self.settings.batch_size,
+        )
+
+    def _classified(self, result) -> None:
+        predictions, decisions = result
+        if self.session is None:
+            return
+        self.session.set_predictions(predictions)
+        self.session.reload_decisions() if self.session.workspace is not None else None
+        self.session_changed.emit(self.session)
+        counts: dict[str, int] = {}
+        for p in predictions:
+            counts[p.status] = counts.get(p.status, 0) + 1
+        self.message.emit("Classified: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+    # -- mapping -------------------------------------------------------------------------------
+    def map_attributes(self) -> Job | None:
+        if self.session is None:
+            self.message.emit("Open a delivery first.")
+            return None
+        return self.run(job_map, "Mapping attributes", self._mapped, session=self.session)
+
+    def _mapped(self, result) -> None:
+        columns, values, product_values = result
+        if self.session is None:
+            return
+        self.session.values = product_values
+        self._show_mapping(columns, values)
+        self.session_changed.emit(self.session)
+
+    def _show_mapping(self, columns, values) -> None:
+        rows = column_rows(columns, columns=self.session.delivery.sheet.columns, samples=sample_values(self.session))
+        self.mapping_changed.emit(rows, list(values))
+
+    def accept_column(self, column: str, attributes: list[str]) -> None:
+        self._mapping_write(lambda ws: ws.accept_column(self.session.delivery.name, column, attributes))
+
+    def accept_value(self, attribute: str, supplier_value: str, option: str) -> None:
+        self._mapping_write(
+            lambda ws: ws.accept_value(self.session.delivery.name, attribute, supplier_value, option or None)
+        )
+
+    def _mapping_write(self, write) -> None:
+        if self.session is None:
+            return
+        try:
+            ws = self._gui_workspace()
+            write(ws)
+            self.session.values = ws.product_values(self.session.delivery.name)
+        except Exception as exc:  # noqa: BLE001 - a refused mapping is a message, not a crash
+            self.failed.emit("Mapping not saved", str(exc), "")
+            return
+        self.products_changed.emit([p.product_id for p in self.session.products])
+
+    # -- export --------------------------------------------------------------------------------
+    def export(self, *, out: Path, labels: bool, include_unaccepted: bool) -> Job | None:
+        if self.session is None:
+            self.message.emit("Open a delivery first.")
+            return None
+        return self.run(
+            job_export,
+            "Exporting",
+            self._exported,
+            session=self.session,
+            out=out,
+            labels=labels,
+            include_unaccepted=include_unaccepted,
+        )
+
+    def _exported(self, report) -> None:
+        text = getattr(report, "summary", None)
+        text = text() if callable(text) else text
+        out = getattr(report, "out", None) or getattr(report, "path", "")
+        rows = getattr(report, "n_rows", None) or getattr(report, "rows", None)
+        self.message.emit(text or f"Exported {rows if rows is not None else ''} products to {out}".replace("  ", " "))
+
+    # -- decisions (GUI thread, one small transaction each) ----------------------------------------
+    def decide(self, action: str, product_id: str, code: str | None = None) -> bool:
+        if self.session is None:
+            return False
+        try:
+            if action == "accept":
+                done = self.session.accept(product_id) is not None
+            elif action == "override":
+                self.session.override(product_id, code)
+                done = True
+            elif action == "reject":
+                self.session.reject(product_id)
+                done = True
+            else:
+                raise ValueError(action)
+        except Exception as exc:  # noqa: BLE001 - the store refuses e.g. unknown categories
+            self.failed.emit("Decision not saved", str(exc), "")
+            return False
+        self.products_changed.emit([product_id])
+        return done
+
+    def undo(self) -> str | None:
+        if self.session is None:
+            return None
+        try:
+            product_id = self.session.undo()
+        except Exception as exc:  # noqa: BLE001
+            self.failed.emit("Undo failed", str(exc), "")
+            return None
+        if product_id is None:
+            self.message.emit("Nothing to undo.")
+            return None
+        self.products_changed.emit([product_id])
+        self.message.emit(f"Undid the last decision on {product_id}")
+        return product_id

@@ -1,0 +1,181 @@
+"""Table models for the mapping view: supplier columns -> attributes, and values -> options.
+
+Both show the mapper's suggestion (``ColumnMatch`` / ``ValueMatch`` from core/mapping) unless the
+analyst decided otherwise; analyst choices are stored as the workspace's delivery-level mapping
+decisions (``column:<column>`` / ``value:<attribute>:<value>`` fields, see core/store/records.py),
+so they survive a restart and are what the export uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from icaam_desktop.core.mapping.model import SOURCE_ANALYST, ColumnMatch, ValueMatch
+from icaam_desktop.core.taxonomy import Taxonomy
+
+Index = QModelIndex | QPersistentModelIndex
+FIELD_COLUMN_PREFIX = "column:"
+FIELD_VALUE_PREFIX = "value:"
+ACCEPTED_BRUSH = QBrush(QColor("#e6effc"))
+UNMAPPED_BRUSH = QBrush(QColor("#fde2e1"))
+LOW_BRUSH = QBrush(QColor("#fff1d6"))
+LOW_CONFIDENCE = 0.6
+
+
+@dataclass
+class ColumnRow:
+    column: str
+    attributes: list[str]
+    confidence: float
+    reasons: list[str] = field(default_factory=list)
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+    source: str = "model"
+    samples: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.source == SOURCE_ANALYST
+
+
+def column_rows(matches: list[ColumnMatch], *, columns: list[str], samples: dict[str, list[str]]) -> list[ColumnRow]:
+    """One row per supplier column (sheet order), merging the matches of a column that feeds two attributes."""
+    rows: dict[str, ColumnRow] = {c: ColumnRow(c, [], 0.0, samples=samples.get(c, [])) for c in columns}
+    for m in matches:
+        row = rows.setdefault(m.supplier_column, ColumnRow(m.supplier_column, [], 0.0))
+        if m.attribute:
+            row.attributes.append(m.attribute)
+        row.confidence = max(row.confidence, m.confidence)
+        row.reasons.extend(m.reasons)
+        row.alternatives.extend(m.alternatives)
+        row.source = m.source
+    return list(rows.values())
+
+
+class ColumnMappingModel(QAbstractTableModel):
+    HEADERS = ("Supplier column", "Retailer attribute", "Confidence", "Why", "Examples")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[ColumnRow] = []
+        self.taxonomy: Taxonomy | None = None
+
+    def set_rows(self, rows: list[ColumnRow], taxonomy: Taxonomy | None) -> None:
+        self.beginResetModel()
+        self.rows, self.taxonomy = rows, taxonomy
+        self.endResetModel()
+
+    def set_attributes(self, row: int, attributes: list[str]) -> None:
+        r = self.rows[row]
+        r.attributes, r.source = list(attributes), SOURCE_ANALYST
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+
+    def attribute_label(self, code: str) -> str:
+        spec = self.taxonomy.attributes.get(code) if self.taxonomy else None
+        return f"{spec.label} ({code})" if spec and spec.label != code else code
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return r.column
+            if col == 1:
+                text = ", ".join(self.attribute_label(a) for a in r.attributes) or "— none —"
+                return f"✔ {text}" if r.accepted else text
+            if col == 2:
+                return "analyst" if r.accepted else (f"{r.confidence:.0%}" if r.attributes else "")
+            if col == 3:
+                return "; ".join(dict.fromkeys(r.reasons))
+            return ", ".join(r.samples[:4])
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if r.accepted:
+                return ACCEPTED_BRUSH
+            if r.attributes and r.confidence < LOW_CONFIDENCE:
+                return LOW_BRUSH
+        if role == Qt.ItemDataRole.ToolTipRole:
+            alts = ", ".join(f"{a} {p:.0%}" for a, p in r.alternatives[:5])
+            return f"alternatives: {alts}" if alts else None
+        return None
+
+
+class ValueMappingModel(QAbstractTableModel):
+    """The distinct supplier values of one attribute; unmapped ones highlighted red."""
+
+    HEADERS = ("Supplier value", "Retailer option", "Confidence", "Why")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[ValueMatch] = []
+        self.taxonomy: Taxonomy | None = None
+
+    def set_rows(self, rows: list[ValueMatch], taxonomy: Taxonomy | None) -> None:
+        self.beginResetModel()
+        self.rows = sorted(rows, key=lambda v: (v.option_code is not None, v.confidence, v.supplier_value.lower()))
+        self.taxonomy = taxonomy
+        self.endResetModel()
+
+    def set_option(self, row: int, option: str | None) -> None:
+        v = self.rows[row]
+        v.option_code, v.source, v.confidence = option or None, SOURCE_ANALYST, 1.0
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+
+    def option_label(self, attribute: str, code: str | None) -> str:
+        if not code:
+            return "— unmapped —"
+        spec = self.taxonomy.attributes.get(attribute) if self.taxonomy else None
+        option = spec.option(code) if spec else None
+        return option.label if option else code
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        v = self.rows[index.row()]
+        col = index.column()
+        accepted = v.source == SOURCE_ANALYST
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return v.supplier_value
+            if col == 1:
+                label = self.option_label(v.attribute, v.option_code)
+                return f"✔ {label}" if accepted else label
+            if col == 2:
+                return "analyst" if accepted else (f"{v.confidence:.0%}" if v.option_code else "")
+            return "; ".join(v.reasons)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if v.option_code is None:
+                return UNMAPPED_BRUSH
+            if accepted:
+                return ACCEPTED_BRUSH
+            if v.confidence < LOW_CONFIDENCE:
+                return LOW_BRUSH
+        return None
+
+    def unmapped(self) -> int:
+        return sum(1 for v in self.rows if v.option_code is None)

@@ -1,0 +1,168 @@
+"""Small dialogs: errors with details, export options, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icaam_desktop.core.settings import DEVICES, Settings, SettingsError
+
+
+def show_error(parent: QWidget | None, title: str, message: str, details: str = "") -> QMessageBox:
+    """A readable error: one sentence up front, the technical details behind 'Show Details…'."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("errorDialog")
+    if details:
+        box.setDetailedText(details)
+    box.open()
+    return box
+
+
+def _file_row(edit: QLineEdit, pick) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    button = QPushButton("Browse…")
+    button.clicked.connect(pick)
+    row.addWidget(button)
+    return row
+
+
+class ExportDialog(QDialog):
+    """Which products (accepted only / all with status), codes or labels, which file."""
+
+    def __init__(self, *, delivery: str, default_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportDialog")
+        self.setWindowTitle(f"Export {delivery}")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.accepted_only = QRadioButton("Accepted products only (what the PIM should import)")
+        self.all_products = QRadioButton("All products, with their review status")
+        self.accepted_only.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.accepted_only)
+        group.addButton(self.all_products)
+        which = QVBoxLayout()
+        which.addWidget(self.accepted_only)
+        which.addWidget(self.all_products)
+        form.addRow("Products", which)
+        self.codes = QRadioButton("Codes (PIM import)")
+        self.labels = QRadioButton("Labels (for people)")
+        self.codes.setChecked(True)
+        group2 = QButtonGroup(self)
+        group2.addButton(self.codes)
+        group2.addButton(self.labels)
+        style = QHBoxLayout()
+        style.addWidget(self.codes)
+        style.addWidget(self.labels)
+        style.addStretch(1)
+        form.addRow("Values as", style)
+        self.path = QLineEdit(str(default_dir / f"{delivery}-export.csv"))
+        form.addRow("File", _file_row(self.path, self._pick))
+        layout.addWidget(QLabel("Semicolon-separated UTF-8, Akeneo product CSV: sku, categories, then attributes."))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _pick(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), "CSV files (*.csv)")
+        if path:
+            self.path.setText(path)
+
+    def options(self) -> dict:
+        return {
+            "out": Path(self.path.text()).expanduser(),
+            "labels": self.labels.isChecked(),
+            "include_unaccepted": self.all_products.isChecked(),
+        }
+
+
+class SettingsDialog(QDialog):
+    """Model, device, batch size, thresholds, embedding model, MLflow tracking URI."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
+        self.settings = settings
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.model = QLineEdit(settings.model_path, placeholderText="(the shipped default model)")
+        form.addRow("Model", _file_row(self.model, self._pick_model))
+        self.device = QComboBox()
+        self.device.addItems(list(DEVICES))
+        self.device.setCurrentText(settings.device)
+        form.addRow("Device", self.device)
+        self.batch = QSpinBox()
+        self.batch.setRange(1, 4096)
+        self.batch.setValue(settings.batch_size)
+        form.addRow("Batch size", self.batch)
+        self.thresholds = QLineEdit(
+            ", ".join(f"{t:g}" for t in settings.thresholds), placeholderText="(the model's own, e.g. 0.9, 0.8, 0.6)"
+        )
+        form.addRow("Thresholds per level", self.thresholds)
+        self.embedding = QLineEdit(settings.embedding_model)
+        form.addRow("Embedding model", self.embedding)
+        self.tracking = QLineEdit(
+            settings.mlflow_tracking_uri, placeholderText="(local SQLite store in the user data folder)"
+        )
+        form.addRow("MLflow tracking URI", self.tracking)
+        self.problem = QLabel("", objectName="problemLabel")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _pick_model(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Model folder", self.model.text())
+        if path:
+            self.model.setText(path)
+
+    def result_settings(self) -> Settings:
+        """The edited settings; raises SettingsError naming the bad field."""
+        try:
+            thresholds = [float(t) for t in self.thresholds.text().replace(";", ",").split(",") if t.strip()]
+        except ValueError as exc:
+            raise SettingsError("thresholds must be numbers between 0 and 1, separated by commas") from exc
+        edited = Settings(**{**self.settings.to_json()})
+        edited.model_path = self.model.text().strip()
+        edited.device = self.device.currentText()
+        edited.batch_size = self.batch.value()
+        edited.thresholds = thresholds
+        edited.embedding_model = self.embedding.text().strip()
+        edited.mlflow_tracking_uri = self.tracking.text().strip()
+        edited.validate()
+        return edited
+
+    def accept(self) -> None:
+        try:
+            self.result_settings()
+        except SettingsError as exc:
+            self.problem.setText(f"⚠ {exc}")
+            return
+        super().accept()

@@ -1,0 +1,231 @@
+"""The mapping view: supplier columns against suggested attributes, and per-attribute value tables.
+
+Keys: Enter/A accepts the selected suggestion, C changes it (type-ahead drop-down), Delete sets
+it to none. Every choice is emitted as a signal; the window writes it to the workspace.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icaam_desktop.core.mapping.model import ValueMatch
+from icaam_desktop.core.taxonomy import Taxonomy
+from icaam_desktop.gui.models.mapping import ColumnMappingModel, ColumnRow, ValueMappingModel
+
+
+def _table(model) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    return table
+
+
+class MappingView(QWidget):
+    column_decided = Signal(str, list)  # supplier column, attribute codes ([] = none)
+    value_decided = Signal(str, str, str)  # attribute, supplier value, option code ("" = unmapped)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mappingView")
+        self.taxonomy: Taxonomy | None = None
+        self.values: dict[str, list[ValueMatch]] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        self.summary = QLabel("Run Map > Map attributes (Ctrl+M) to get suggestions.", objectName="sectionTitle")
+        layout.addWidget(self.summary)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        layout.addWidget(splitter, 1)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(QLabel("Supplier columns → retailer attributes"))
+        self.columns = ColumnMappingModel(self)
+        self.column_table = _table(self.columns)
+        top_layout.addWidget(self.column_table, 1)
+        row = QHBoxLayout()
+        self.accept_column_button = QPushButton("Accept  (A)")
+        self.change_column_button = QPushButton("Change…  (C)")
+        self.none_column_button = QPushButton("Set to none  (Del)")
+        self.accept_column_button.clicked.connect(self.accept_column)
+        self.change_column_button.clicked.connect(self.change_column)
+        self.none_column_button.clicked.connect(self.none_column)
+        for b in (self.accept_column_button, self.change_column_button, self.none_column_button):
+            row.addWidget(b)
+        row.addStretch(1)
+        top_layout.addLayout(row)
+        splitter.addWidget(top)
+
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        pick = QHBoxLayout()
+        pick.addWidget(QLabel("Values of attribute"))
+        self.attribute_combo = QComboBox()
+        self.attribute_combo.currentIndexChanged.connect(self._show_values)
+        pick.addWidget(self.attribute_combo, 1)
+        self.unmapped_label = QLabel("")
+        pick.addWidget(self.unmapped_label)
+        bottom_layout.addLayout(pick)
+        self.value_model = ValueMappingModel(self)
+        self.value_table = _table(self.value_model)
+        bottom_layout.addWidget(self.value_table, 1)
+        row = QHBoxLayout()
+        accept_value = QPushButton("Accept value")
+        change_value = QPushButton("Change option…")
+        none_value = QPushButton("Set to unmapped")
+        accept_value.clicked.connect(self.accept_value)
+        change_value.clicked.connect(self.change_value)
+        none_value.clicked.connect(self.none_value)
+        for b in (accept_value, change_value, none_value):
+            row.addWidget(b)
+        row.addStretch(1)
+        bottom_layout.addLayout(row)
+        splitter.addWidget(bottom)
+        splitter.setSizes([360, 300])
+
+        for keys, slot, table in (
+            ("A", self.accept_column, self.column_table),
+            ("Return", self.accept_column, self.column_table),
+            ("C", self.change_column, self.column_table),
+            ("Delete", self.none_column, self.column_table),
+            ("A", self.accept_value, self.value_table),
+            ("Return", self.accept_value, self.value_table),
+            ("C", self.change_value, self.value_table),
+            ("Delete", self.none_value, self.value_table),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
+
+    # -- filling -----------------------------------------------------------------------------
+    def show_mapping(self, rows: list[ColumnRow], values: list[ValueMatch], taxonomy: Taxonomy | None) -> None:
+        self.taxonomy = taxonomy
+        self.columns.set_rows(rows, taxonomy)
+        self.column_table.resizeColumnsToContents()
+        self.values = {}
+        for v in values:
+            self.values.setdefault(v.attribute, []).append(v)
+        self.attribute_combo.blockSignals(True)
+        self.attribute_combo.clear()
+        for attribute in sorted(self.values, key=lambda a: -sum(v.option_code is None for v in self.values[a])):
+            n_unmapped = sum(v.option_code is None for v in self.values[attribute])
+            suffix = f"  ({n_unmapped} unmapped)" if n_unmapped else ""
+            self.attribute_combo.addItem(self.columns.attribute_label(attribute) + suffix, attribute)
+        self.attribute_combo.blockSignals(False)
+        self._show_values()
+        mapped = sum(1 for r in rows if r.attributes)
+        unmapped = sum(1 for vs in self.values.values() for v in vs if v.option_code is None)
+        self.summary.setText(
+            f"{mapped} of {len(rows)} columns mapped · {unmapped} supplier values without an option "
+            f"(highlighted red) · amber = low confidence, blue = accepted by you"
+        )
+
+    def _show_values(self, *_args) -> None:
+        attribute = self.attribute_combo.currentData()
+        self.value_model.set_rows(self.values.get(attribute, []), self.taxonomy)
+        self.value_table.resizeColumnsToContents()
+        n = self.value_model.unmapped()
+        self.unmapped_label.setText(f"{n} unmapped" if n else "all mapped")
+
+    # -- decisions ---------------------------------------------------------------------------
+    def _column_row(self) -> int:
+        index = self.column_table.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def accept_column(self) -> None:
+        row = self._column_row()
+        if row >= 0:
+            r = self.columns.rows[row]
+            self.columns.set_attributes(row, r.attributes)
+            self.column_decided.emit(r.column, list(r.attributes))
+            self._advance(self.column_table)
+
+    def none_column(self) -> None:
+        row = self._column_row()
+        if row >= 0:
+            self.columns.set_attributes(row, [])
+            self.column_decided.emit(self.columns.rows[row].column, [])
+            self._advance(self.column_table)
+
+    def change_column(self) -> None:
+        row = self._column_row()
+        if row < 0 or self.taxonomy is None:
+            return
+        codes = sorted(self.taxonomy.attributes, key=lambda c: self.taxonomy.attributes[c].label.lower())
+        labels = [self.columns.attribute_label(c) for c in codes]
+        current = self.columns.rows[row].attributes
+        start = codes.index(current[0]) if current and current[0] in codes else 0
+        label, ok = QInputDialog.getItem(
+            self, "Change attribute", f"Attribute for “{self.columns.rows[row].column}”:", labels, start, True
+        )
+        if ok and label in labels:
+            code = codes[labels.index(label)]
+            self.columns.set_attributes(row, [code])
+            self.column_decided.emit(self.columns.rows[row].column, [code])
+
+    def _value_row(self) -> int:
+        index = self.value_table.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def accept_value(self) -> None:
+        row = self._value_row()
+        if row >= 0:
+            v = self.value_model.rows[row]
+            self.value_model.set_option(row, v.option_code)
+            self.value_decided.emit(v.attribute, v.supplier_value, v.option_code or "")
+            self._advance(self.value_table)
+
+    def none_value(self) -> None:
+        row = self._value_row()
+        if row >= 0:
+            v = self.value_model.rows[row]
+            self.value_model.set_option(row, None)
+            self.value_decided.emit(v.attribute, v.supplier_value, "")
+
+    def change_value(self) -> None:
+        row = self._value_row()
+        if row < 0 or self.taxonomy is None:
+            return
+        v = self.value_model.rows[row]
+        spec = self.taxonomy.attributes.get(v.attribute)
+        if spec is None or not spec.options:
+            return
+        labels = [o.label for o in spec.options]
+        start = next((i for i, o in enumerate(spec.options) if o.code == v.option_code), 0)
+        label, ok = QInputDialog.getItem(
+            self, "Change option", f"Option for “{v.supplier_value}”:", labels, start, True
+        )
+        if ok and label in labels:
+            code = spec.options[labels.index(label)].code
+            self.value_model.set_option(row, code)
+            self.value_decided.emit(v.attribute, v.supplier_value, code)
+
+    @staticmethod
+    def _advance(table: QTableView) -> None:
+        index = table.currentIndex()
+        below = index.siblingAtRow(index.row() + 1)
+        if below.isValid():
+            table.setCurrentIndex(below)

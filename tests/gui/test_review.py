@@ -1,0 +1,154 @@
+"""Opening the demo delivery in the real window, then accept / override / reject / undo written to SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from icaam_desktop.core.classify.prediction import LevelPrediction, Prediction
+from icaam_desktop.core.store import Workspace
+from icaam_desktop.gui.main_window import MainWindow
+from icaam_desktop.gui.models import session as session_mod
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(db=str(tmp_path / "ws.sqlite"), load_model=False)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.controller.session_changed, timeout=30_000):
+        win.controller.open_demo()
+    yield win
+    win.close()
+
+
+def fake_predictions(session, *, status="review"):
+    """Predictions shaped like the classifier's (the real classifier is exercised in test_heartbeat)."""
+    out = []
+    leaf = next(c for c in session.taxonomy.leaves() if c.code == "tshirts")
+    for product in session.products:
+        levels = [
+            LevelPrediction(
+                depth=d + 1, code=code, confidence=0.55 + 0.1 * d, alternatives=[(code, 0.55)], accepted=False
+            )
+            for d, code in enumerate(leaf.path)
+        ]
+        out.append(Prediction(product.product_id, status, leaf.path[0], leaf.code, levels, 1, [], "test-model"))
+    return out
+
+
+def decisions_in_db(path):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            "SELECT product_id, field, value, source, model_version, undone_at FROM decisions ORDER BY id"
+        ).fetchall()
+
+
+def test_status_words_match_the_core():
+    from icaam_desktop.core.classify import prediction
+
+    assert (session_mod.STATUS_AUTO, session_mod.STATUS_REVIEW, session_mod.STATUS_REJECTED) == (
+        prediction.STATUS_AUTO,
+        prediction.STATUS_REVIEW,
+        prediction.STATUS_REJECTED,
+    )
+
+
+def test_opening_the_demo_fills_the_grid_and_the_workspace(window, tmp_path):
+    session = window.controller.session
+    assert session.delivery.name == "demo"
+    assert window.grid_model.rowCount() == 50 == len(session.products)
+    assert window.grid.current_product_id() == session.products[0].product_id
+    assert window.panel.title.text() == "Fila Men AbeII Black Sweater"
+    with Workspace.open(tmp_path / "ws.sqlite") as ws:
+        assert [d.name for d in ws.deliveries()] == ["demo"]
+        assert len(ws.products("demo")) == 50
+        assert ws.taxonomy() is not None
+
+
+def test_accept_override_reject_undo_write_sqlite(window, qtbot, tmp_path):
+    db = tmp_path / "ws.sqlite"
+    session = window.controller.session
+    predictions = fake_predictions(session)
+    with Workspace.open(db) as ws:
+        ws.save_predictions("demo", predictions)
+    session.set_predictions(predictions)
+    window._session_changed(session)
+
+    first, second, third = (p.product_id for p in session.products[:3])
+    window.grid.select_product(first)
+    window.accept_current()  # A
+    assert session.status(first) == "accepted"
+    assert window.grid.current_product_id() == second  # moved on to the next one needing review
+
+    window.controller.decide("override", second, "sandals")
+    window.grid.select_product(third)
+    window.reject_current()  # R
+    rows = decisions_in_db(db)
+    assert rows == [
+        (first, "category", "tshirts", "analyst", "test-model", None),
+        (second, "category", "sandals", "analyst", "test-model", None),
+        (third, "category", "", "analyst", "test-model", None),
+    ]
+    assert session.row(second).category_code == "sandals"
+    assert session.status(third) == "rejected"
+
+    window.undo()  # Ctrl+Z
+    assert session.status(third) == "review"
+    assert decisions_in_db(db)[-1][-1] is not None  # undone_at set; nothing deleted
+    assert window.grid.current_product_id() == third
+
+    # Close and reopen: the same state comes back from SQLite.
+    window.close()
+    again = MainWindow(db=str(db), load_model=False)
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.controller.session_changed, timeout=30_000):
+        again.controller.restore_last()
+    s2 = again.controller.session
+    assert (s2.status(first), s2.final_category(first)) == ("accepted", "tshirts")
+    assert s2.final_category(second) == "sandals"
+    assert s2.status(third) == "review"
+    again.close()
+
+
+def test_override_through_the_picker(window, qtbot):
+    from PySide6.QtCore import Qt, QTimer
+
+    session = window.controller.session
+    pid = session.products[5].product_id
+    window.grid.select_product(pid)
+
+    def type_and_enter():
+        picker = window._picker
+        qtbot.keyClicks(picker.search, "flip flop")
+        assert picker.selected_code() == "flip_flops_flip_flops"  # the leaf under Footwear > Flip Flops
+        qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+
+    QTimer.singleShot(200, type_and_enter)
+    window.change_current()  # C: the picker runs modally until Enter
+    assert session.final_category(pid) == "flip_flops_flip_flops"
+    assert session.status(pid) == "accepted"
+
+
+def test_attribute_edit_is_a_decision(window, tmp_path):
+    session = window.controller.session
+    pid = session.products[0].product_id
+    window.controller.decide("override", pid, "sweaters")
+    window.grid.select_product(pid)
+    model = window.panel.attributes
+    assert model.rowCount() > 0
+    colour_row = next(r for r in range(model.rowCount()) if model._rows[r][0].code == "base_colour")
+    assert colour_row in model.missing_rows()
+    assert model.setData(model.index(colour_row, 1), "black")
+    assert session.attribute_value(pid, "base_colour") == "black"
+    assert colour_row not in model.missing_rows()
+    assert ("base_colour", "black") in [(r[1], r[2]) for r in decisions_in_db(tmp_path / "ws.sqlite")]
+
+
+def test_opening_a_folder_with_two_sheets_asks_which(window, qtbot, tmp_path):
+    demo = window.controller.session.delivery.root
+    with qtbot.waitSignal(window.controller.sheet_needed, timeout=30_000) as asked:
+        window.controller.open_delivery(demo)
+    assert set(asked.args[0].candidates) >= {"products.csv", "labels.csv"}

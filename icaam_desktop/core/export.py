@@ -102,6 +102,8 @@ def export_delivery(
         raise ExportError(f"cannot write {out}: the folder {out.parent} does not exist")
     records = workspace.products(delivery, images=False)
     values = workspace.product_values(delivery)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
     rows, skipped = [], []
     for record in records:
         category = record.category

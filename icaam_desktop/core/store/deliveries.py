@@ -157,7 +157,7 @@ class DeliverySection(WorkspaceBase):
             found = conn.execute("SELECT id, supplier FROM deliveries WHERE name = ?", (delivery.name,)).fetchone()
             supplier = supplier or (found[1] if found else delivery.name)
             sheet = delivery.sheet
-            fields = (
+            stored = (
                 str(delivery.root),
                 supplier,
                 str(sheet.path),
@@ -175,7 +175,7 @@ class DeliverySection(WorkspaceBase):
                     "INSERT INTO deliveries (root, supplier, sheet_path, encoding, delimiter, columns, sheet_warnings,"
                     " id_column, image_column, problems, details, name, imported_at, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*fields, delivery.name, now, now),
+                    (*stored, delivery.name, now, now),
                 )
                 delivery_id = int(cursor.lastrowid)
             else:
@@ -185,9 +185,8 @@ class DeliverySection(WorkspaceBase):
                     " columns = ?, sheet_warnings = ?, id_column = ?, image_column = ?, problems = ?, details = ?,"
                     " updated_at = ?"
                     " WHERE id = ?",
-                    (*fields, now, delivery_id),
+                    (*stored, now, delivery_id),
                 )
-            self._delivery_ids[delivery.name] = delivery_id
             result = self._write_products(delivery_id, delivery, products, now)
             self._write_images(delivery_id, delivery, products)
             self._audit(
@@ -202,6 +201,7 @@ class DeliverySection(WorkspaceBase):
                 unchanged=len(result.unchanged),
                 duplicate_ids_ignored=duplicates,
             )
+        self._delivery_ids[delivery.name] = delivery_id  # only once committed
         return result
 
     def _write_products(

@@ -145,3 +145,18 @@ def test_products_is_one_query_not_one_per_product(ws):
     ws.conn.set_trace_callback(None)
     selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert len(selects) <= 3, selects
+
+
+def test_image_verdicts_and_reasons_are_kept(tmp_path, fashion, taxonomy):
+    """Contoso's deliberately broken files keep their verdict and reason through the workspace."""
+    contoso = open_delivery(fashion / "suppliers" / "contoso")
+    rejected = {im.rel: (im.verdict, im.reason) for im in contoso.rejected_images}
+    assert len(rejected) >= 3
+    with Workspace.open(tmp_path / "ws.sqlite") as ws:
+        ws.upsert_delivery(contoso)
+        stored = {im.rel: (im.verdict, im.reason) for r in ws.products("contoso") for im in r.images if not im.ok}
+        assert stored == rejected and all(reason for _, reason in stored.values())
+        notes = {im.rel: im.notes for r in ws.products("contoso") for im in r.images if im.notes}
+        assert notes == {im.rel: im.notes for im in contoso.images if im.notes}
+        assert ws.deliveries()[0].n_rejected_images == len(contoso.rejected_images)
+        assert ws.load_delivery("contoso").sheet.encoding == contoso.sheet.encoding

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -247,3 +249,15 @@ def test_a_workspace_belongs_to_its_thread_and_each_thread_opens_its_own(ws):
     for t in threads:
         t.join()
     assert {d.product_id for d in ws.decisions("northwind")} == set(product_ids)
+
+
+def test_importing_the_store_stays_light_for_the_gui_start_up():
+    """The GUI opens the last workspace right after its window shows: no torch, no pandas on import."""
+    code = (
+        "import sys, icaam_desktop.core.store\n"
+        "heavy = [m for m in ('torch', 'pandas', 'sqlite_utils', 'sentence_transformers') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

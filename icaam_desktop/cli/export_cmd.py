@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from icaam_desktop.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
+from icaam_desktop.cli.paths_arg import existing_dir
 from icaam_desktop.cli.progress import progress_bar
 
 
@@ -17,12 +18,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write the products of a delivery from a workspace in the retailer's schema: "
         "';'-separated UTF-8 with sku, the categories leaf code and the category's attributes as option codes. "
         "Products without an accepted category are skipped (and counted) unless --include-unaccepted. "
-        "Exit 0 when the file was written, 1 when the workspace cannot be exported (e.g. no taxonomy), "
+        "Exit 0 when the file was written, 1 when the workspace cannot be exported (no taxonomy: import one or "
+        "pass --taxonomy), "
         "2 for bad usage (unknown workspace, delivery or output folder).",
     )
     export.add_argument("--db", metavar="FILE", help="the workspace file (default: the one in the user data folder)")
     export.add_argument("--delivery", metavar="NAME", required=True, help="the delivery's name in the workspace")
     export.add_argument("--out", metavar="FILE.csv", required=True, help="the CSV file to write (replaced atomically)")
+    export.add_argument(
+        "--taxonomy",
+        metavar="DIR",
+        help="the retailer's PIM schema export to use (default: the one imported into the workspace)",
+    )
     export.add_argument(
         "--labels", action="store_true", help="the human variant: attribute, category and option labels"
     )
@@ -41,6 +48,7 @@ def run_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.parent.is_dir():
         raise UsageError(f"the output folder {str(out.parent)!r} does not exist")
+    taxonomy = _taxonomy(args.taxonomy)
     try:
         workspace = Workspace.open(args.db, create=False)
     except WorkspaceError as exc:
@@ -58,10 +66,11 @@ def run_export(args: argparse.Namespace) -> int:
                     out=out,
                     labels=args.labels,
                     include_unaccepted=args.include_unaccepted,
+                    taxonomy=taxonomy,
                     progress=progress,
                 )
         except ExportError as exc:
-            print(f"icaam: cannot export: {exc}", file=sys.stderr)
+            print(f"icaam: cannot export: {exc} (or pass --taxonomy DIR)", file=sys.stderr)
             return EXIT_PROBLEMS
     print(f"wrote {report.rows} product(s) with {len(report.columns)} columns to {report.path}")
     if report.skipped:
@@ -69,3 +78,14 @@ def run_export(args: argparse.Namespace) -> int:
         for reason, count in report.skipped_by_reason().most_common():
             print(f"  {count} x {reason}")
     return EXIT_OK
+
+
+def _taxonomy(folder: str | None):
+    if folder is None:
+        return None
+    from icaam_desktop.core.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        return load_taxonomy(existing_dir(folder, "taxonomy folder"))
+    except TaxonomyError as exc:
+        raise UsageError(f"the taxonomy in {folder} is invalid:\n{exc}") from None

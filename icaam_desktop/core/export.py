@@ -90,12 +90,16 @@ def export_delivery(
     out: Path,
     labels: bool = False,
     include_unaccepted: bool = False,
+    taxonomy: Taxonomy | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> ExportReport:
-    """Write ``delivery``'s products to ``out`` in the retailer schema; return what was written and skipped."""
+    """Write ``delivery``'s products to ``out`` in the retailer schema; return what was written and skipped.
+
+    ``taxonomy`` defaults to the workspace's active one.
+    """
     out = Path(out)
-    taxonomy = workspace.taxonomy()
+    taxonomy = taxonomy or workspace.taxonomy()
     if taxonomy is None:
         raise ExportError(f"the workspace {workspace.path} has no taxonomy: import the retailer's schema first")
     if not out.parent.is_dir():
@@ -120,7 +124,9 @@ def export_delivery(
     own = {
         c: {ca.attribute.code for ca in taxonomy.attributes_for(c)} for c in {r.category for r in rows if r.category}
     }
-    attributes = _columns(taxonomy, own)
+    # A product without a category (only with include_unaccepted) shows whatever values it has.
+    loose = {code for r in rows if not r.category for code in r.values if code in taxonomy.attributes}
+    attributes = _columns(taxonomy, [*own.values(), loose])
     header = _header(taxonomy, attributes, labels=labels, status=include_unaccepted)
     _write_atomically(
         out,
@@ -133,9 +139,9 @@ def export_delivery(
     return ExportReport(path=out, rows=len(rows), columns=header, skipped=skipped)
 
 
-def _columns(taxonomy: Taxonomy, own: dict[str, set[str]]) -> list[AttributeSpec]:
+def _columns(taxonomy: Taxonomy, code_sets: list[set[str]]) -> list[AttributeSpec]:
     """The union of the rows' category attributes, in taxonomy order (the identifier has its own column)."""
-    wanted: set[str] = set().union(*own.values())
+    wanted: set[str] = set().union(*code_sets)
     identifier = taxonomy.identifier
     if identifier is not None:
         wanted.discard(identifier.code)

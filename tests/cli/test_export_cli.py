@@ -86,3 +86,26 @@ def test_help(capsys):
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "--include-unaccepted" in out and "--labels" in out and "--db FILE" in out
+
+
+def test_a_workspace_without_taxonomy_needs_one_passed(tmp_path, fashion, taxonomy_dir, capsys):
+    """As `icaam map --db` leaves it: the delivery and its mapped values, no taxonomy, nothing classified."""
+    from icaam_desktop.core.store import Workspace
+
+    db = tmp_path / "mapped.sqlite"
+    with Workspace.open(db) as ws:
+        ws.upsert_delivery(open_northwind(fashion))
+        ws.save_product_values("northwind", truth_values(fashion))
+    out = tmp_path / "out.csv"
+    assert main(["export", "--db", str(db), "--delivery", "northwind", "--out", str(out)]) == 1
+    assert "no taxonomy" in capsys.readouterr().err and not out.exists()
+
+    args = ["export", "--db", str(db), "--delivery", "northwind", "--out", str(out), "--taxonomy", str(taxonomy_dir)]
+    assert main(args) == 0
+    assert "skipped 400 product(s)" in capsys.readouterr().out and len(_rows(out)) == 1
+    assert main([*args, "--include-unaccepted"]) == 0
+    header, *body = _rows(out)
+    assert len(body) == 400 and {row[-1] for row in body} == {"unclassified"}
+    assert {"name", "brand", "base_colour"} <= set(header)  # the values it has, though it has no category
+    first = dict(zip(header, body[0], strict=True))
+    assert first["categories"] == "" and first["base_colour"] == truth_values(fashion)[first["sku"]]["base_colour"]

@@ -121,28 +121,14 @@ def small_delivery(fashion, tmp_path_factory):
     return folder, {row["Article No"]: truth[row["Article No"]] for row in rows}
 
 
-@pytest.fixture(scope="module")
-def classifier_and_embeddings(small_delivery, tmp_path_factory):
-    """The shipped model when there is one; else ImageNet lite0 with a head fitted on these photos' true leaves.
-
-    Returns (classifier, {image path: embedding}).
-    """
+def build_probe_model(paths: list, leaves: list[str], folder, *, taxonomy_fingerprint: str):
+    """ImageNet lite0 + a head fitted on these photos' leaves, saved as a model folder; returns (folder, embeddings)."""
     import torch
 
     from icaam_desktop.core.classify.backbone import HierarchicalClassifier, backbone_config, create_backbone
-    from icaam_desktop.core.classify.model_io import Classifier, default_model_dir, load_classifier, save_classifier
-    from icaam_desktop.core.taxonomy import load_taxonomy
+    from icaam_desktop.core.classify.model_io import Classifier, save_classifier
 
-    folder, truth = small_delivery
-    paths = sorted((folder / "images").glob("*.jpg"))
-    if (default_model_dir() / "model.safetensors").is_file():
-        classifier = load_classifier(device="cpu")
-        emb, _ = classifier.embed_paths(paths, batch_size=32)
-        return classifier, dict(zip(paths, emb, strict=True))
-    from tests.conftest import SHARED_FASHION
-
-    taxonomy = load_taxonomy(SHARED_FASHION / "taxonomy")
-    labels = sorted(set(truth.values()))
+    labels = sorted(set(leaves))
     backbone = create_backbone("tf_efficientnet_lite0", pretrained=True)
     model = HierarchicalClassifier(backbone, len(labels)).eval()
     card = {
@@ -150,14 +136,13 @@ def classifier_and_embeddings(small_delivery, tmp_path_factory):
         "version": "t1",
         "labels": labels,
         "backbone": "tf_efficientnet_lite0",
-        "taxonomy_fingerprint": taxonomy.fingerprint,
+        "taxonomy_fingerprint": taxonomy_fingerprint,
         "temperature": 1.0,
         "thresholds": [0.5, 0.5, 0.5],
         **backbone_config(backbone),
     }
-    probe = Classifier(model, card, torch.device("cpu"), "cpu")
-    emb, _ = probe.embed_paths(paths, batch_size=32)
-    y = np.array([labels.index(truth[p.stem]) for p in paths])
+    emb, _ = Classifier(model, card, torch.device("cpu"), "cpu").embed_paths(paths, batch_size=32)
+    y = np.array([labels.index(leaf) for leaf in leaves])
     w, b = fit_head(
         TrainingSet(emb, _hard(y, len(labels)), np.ones(len(y))),
         weight=np.zeros((len(labels), emb.shape[1])),
@@ -167,7 +152,32 @@ def classifier_and_embeddings(small_delivery, tmp_path_factory):
     with torch.no_grad():
         model.head.weight.copy_(torch.from_numpy(w))
         model.head.bias.copy_(torch.from_numpy(b))
-    saved = save_classifier(model, folder=tmp_path_factory.mktemp("model") / "probe", card=card)
+    return save_classifier(model, folder=folder, card=card), emb
+
+
+@pytest.fixture(scope="module")
+def classifier_and_embeddings(small_delivery, tmp_path_factory):
+    """The shipped model when there is one; else ImageNet lite0 with a head fitted on these photos' true leaves.
+
+    Returns (classifier, {image path: embedding}).
+    """
+    from icaam_desktop.core.classify.model_io import default_model_dir, load_classifier
+    from icaam_desktop.core.taxonomy import load_taxonomy
+    from tests.conftest import SHARED_FASHION
+
+    folder, truth = small_delivery
+    paths = sorted((folder / "images").glob("*.jpg"))
+    if (default_model_dir() / "model.safetensors").is_file():
+        classifier = load_classifier(device="cpu")
+        emb, _ = classifier.embed_paths(paths, batch_size=32)
+        return classifier, dict(zip(paths, emb, strict=True))
+    fingerprint = load_taxonomy(SHARED_FASHION / "taxonomy").fingerprint
+    saved, emb = build_probe_model(
+        paths,
+        [truth[p.stem] for p in paths],
+        tmp_path_factory.mktemp("model") / "probe",
+        taxonomy_fingerprint=fingerprint,
+    )
     return load_classifier(saved, device="cpu"), dict(zip(paths, emb, strict=True))
 
 

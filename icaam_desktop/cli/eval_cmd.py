@@ -1,0 +1,225 @@
+"""`icaam eval --model M --catalog DIR --taxonomy DIR [--out DIR]`: score a model on labelled products.
+
+Labelled products come from a retailer catalogue (``products.csv`` with leaf codes + photos) or from a
+supplier delivery folder plus a ``--labels`` CSV (``supplier_sku;category_code``). Writes
+``metrics.json`` (``core.training.metrics.evaluate`` with the model card's thresholds, plus what was
+evaluated) and PNG plots (a confusion matrix per level, coverage vs error) into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from icaam_desktop.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
+from icaam_desktop.cli.paths_arg import existing_dir, existing_file
+
+SPLITS = ("all", "train", "val", "test")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "eval",
+        help="evaluate a classifier on a labelled catalogue or delivery",
+        description="Run the classifier over labelled products and report per-level accuracy and macro-F1, "
+        "hierarchical precision/recall/F1, mistake severity, coverage vs error at the model's thresholds, "
+        "calibration, and per-level confusion matrices (metrics.json + PNG plots in --out).",
+    )
+    p.add_argument(
+        "--model", default=None, metavar="M", help="model folder (default: the active model, else models/default)"
+    )
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--catalog", metavar="DIR", help="catalogue folder: products.csv (sku;categories) + images224/")
+    source.add_argument("--delivery", metavar="DIR", help="supplier delivery folder (needs --labels)")
+    p.add_argument("--labels", metavar="CSV", help="with --delivery: supplier_sku;category_code per product")
+    p.add_argument("--taxonomy", required=True, metavar="DIR", help="taxonomy folder (PIM CSV export)")
+    p.add_argument("--out", metavar="DIR", help="folder for metrics.json and the plots (default: ./icaam-eval-<time>)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="all",
+        help="with --catalog: only this part of the training split (same fixed seed as icaam train); "
+        "use 'test' on the catalogue the model was trained on",
+    )
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="evaluate a fixed random sample of N products")
+    p.set_defaults(handler=run)
+
+
+def _model_dir(arg: str | None) -> Path | None:
+    if arg:
+        return existing_dir(arg, "model folder")
+    from icaam_desktop.core.training.tracking import active_model_dir
+
+    return active_model_dir()  # None: load_classifier falls back to models/default
+
+
+def _sample(items: list, limit: int | None) -> list:
+    if limit is None or limit >= len(items):
+        return items
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    keep = sorted(random.Random(0).sample(range(len(items)), limit))
+    return [items[i] for i in keep]
+
+
+def _catalog_products(args, taxonomy) -> tuple[list[tuple[str, str, list[Path]]], list[str]]:
+    from icaam_desktop.core.training.data import load_catalog, split_items
+
+    folder = existing_dir(args.catalog, "catalogue folder")
+    try:
+        catalog = load_catalog(folder, taxonomy=taxonomy)
+    except (FileNotFoundError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    items = catalog.items if args.split == "all" else split_items(catalog.items)[args.split]
+    return [(it.sku, it.leaf, [it.image]) for it in items], list(catalog.problems)
+
+
+def _read_labels(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        sample = handle.readline()
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=";" if ";" in sample else ",")
+        rows = [r for r in reader if r]
+    if rows and rows[0][0].strip().lower() in ("supplier_sku", "sku", "product_id"):
+        rows = rows[1:]
+    return {r[0].strip(): r[1].strip() for r in rows if len(r) >= 2}
+
+
+def _delivery_products(args, taxonomy) -> tuple[list[tuple[str, str, list[Path]]], list[str]]:
+    from icaam_desktop.core.delivery import DeliveryError, open_delivery
+
+    if not args.labels:
+        raise UsageError("--delivery needs --labels CSV (supplier_sku;category_code)")
+    labels = _read_labels(existing_file(args.labels, "labels file"))
+    try:
+        delivery = open_delivery(existing_dir(args.delivery, "delivery folder"))
+    except DeliveryError as exc:
+        raise UsageError(str(exc)) from exc
+    out, problems = [], list(delivery.problems)
+    for product in delivery.products:
+        code = labels.get(product.product_id)
+        if code is None:
+            problems.append(f"{product.product_id}: no label in {args.labels}")
+        elif code not in taxonomy.categories:
+            problems.append(f"{product.product_id}: label {code!r} is not a category of the taxonomy")
+        else:
+            out.append((product.product_id, code, [Path(im.path) for im in product.images if im.ok]))
+    return out, problems
+
+
+def _leaf_probs(classifier, products, *, batch_size: int):
+    """Aggregated leaf probabilities per product with at least one decodable photo; the rest are rejected."""
+    import numpy as np
+
+    from icaam_desktop.cli.progress import progress_bar
+    from icaam_desktop.core.classify.hierarchy import aggregate_images
+
+    paths, owner = [], []
+    for i, (_, _, images) in enumerate(products):
+        for image in images:
+            paths.append(image)
+            owner.append(i)
+    with progress_bar("eval") as progress:
+        emb, errors = classifier.embed_paths(paths, batch_size=batch_size, progress=progress)
+    probs = classifier.leaf_probs_from_embeddings(emb) if len(paths) else np.zeros((0, len(classifier.labels)))
+    groups: list[list[int]] = [[] for _ in products]
+    for row, (i, err) in enumerate(zip(owner, errors, strict=True)):
+        if err is None:
+            groups[i].append(row)
+    usable = [i for i, g in enumerate(groups) if g]
+    rejected = [products[i][0] for i, g in enumerate(groups) if not g]
+    agg = aggregate_images(probs, [groups[i] for i in usable], method=classifier.aggregation) if usable else probs[:0]
+    return usable, agg, rejected
+
+
+def _print_summary(result: dict, out: Path) -> None:
+    at = result.get("at_thresholds") or {"levels": {}}
+    print(f"{'level':>5}  {'accuracy':>8}  {'macro-F1':>8}  {'classes':>7}  {'coverage@t':>10}  {'error@t':>7}")
+    for d, lv in result["levels"].items():
+        point = at["levels"].get(d)
+        cov = f"{point['coverage']:10.3f}" if point else f"{'-':>10}"
+        err = f"{point['error']:7.4f}" if point else f"{'-':>7}"
+        print(f"{d:>5}  {lv['accuracy']:8.4f}  {lv['macro_f1']:8.4f}  {lv['n_classes']:7d}  {cov}  {err}")
+    h, s = result["hierarchical"], result["severity"]
+    print(f"hierarchical precision {h['precision']:.4f}, recall {h['recall']:.4f}, F1 {h['f1']:.4f}")
+    print(
+        f"mistakes: {s['n_errors']} of {result['n']}, mean tree distance {s['mean_over_errors']:.2f} ({s['histogram']})"
+    )
+    print(f"leaf calibration error (ECE, 15 bins): {result['ece_leaf']:.4f}")
+    if at.get("levels"):
+        print(f"auto-accepted to the leaf: {at['auto_leaf_share']:.3f} at error {at['auto_leaf_error']:.4f}")
+    print(f"metrics and plots written to {out}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from icaam_desktop.core.classify.model_io import ModelError, ModelTaxonomyMismatch, load_classifier
+    from icaam_desktop.core.taxonomy import TaxonomyError, load_taxonomy
+    from icaam_desktop.core.training.metrics import evaluate
+    from icaam_desktop.core.training.plots import write_report
+
+    try:
+        taxonomy = load_taxonomy(existing_dir(args.taxonomy, "taxonomy folder"))
+    except TaxonomyError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    model_dir = _model_dir(args.model)
+    try:
+        classifier = load_classifier(model_dir, device=args.device)
+        classifier.check_taxonomy(taxonomy)
+    except (ModelError, ModelTaxonomyMismatch, RuntimeError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.catalog:
+        products, problems = _catalog_products(args, taxonomy)
+    else:
+        products, problems = _delivery_products(args, taxonomy)
+    products = _sample(products, args.limit)
+    if not products:
+        raise UsageError("no labelled product to evaluate")
+    print(
+        f"model {classifier.card.get('name', '')} {classifier.version} on {classifier.device_description}",
+        file=sys.stderr,
+    )
+    print(f"evaluating {len(products)} products", file=sys.stderr)
+
+    usable, probs, rejected = _leaf_probs(classifier, products, batch_size=args.batch_size)
+    for pid in rejected:
+        problems.append(f"{pid}: no decodable photo (not scored)")
+    if not usable:
+        print("icaam eval: no product had a decodable photo", file=sys.stderr)
+        return EXIT_PROBLEMS
+    thresholds = {d + 1: t for d, t in enumerate(classifier.thresholds)} or None
+    result = evaluate(
+        y_true_leaf=[products[i][1] for i in usable],
+        probs=probs,
+        labels=classifier.labels,
+        taxonomy=taxonomy,
+        thresholds=thresholds,
+    )
+    result["model"] = {
+        "folder": str(model_dir or "models/default"),
+        "name": classifier.card.get("name", ""),
+        "version": classifier.version,
+        "temperature": classifier.temperature,
+        "thresholds": classifier.thresholds,
+    }
+    result["data"] = {
+        "source": str(args.catalog or args.delivery),
+        "split": args.split if args.catalog else "delivery",
+        "limit": args.limit,
+        "n_products": len(products),
+        "n_rejected": len(rejected),
+        "problems": problems[:200],
+    }
+    out = Path(args.out) if args.out else Path(f"icaam-eval-{datetime.now():%Y%m%d-%H%M%S}")
+    write_report(result, out, title=f"{classifier.card.get('name', 'model')} {classifier.version}".strip())
+    if problems:
+        print(f"{len(problems)} problem(s), e.g.: {problems[0]}", file=sys.stderr)
+    _print_summary(result, out)
+    return EXIT_OK

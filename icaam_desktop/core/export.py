@@ -203,7 +203,11 @@ def _write_atomically(out: Path, header: list[str], rows, *, total: int, progres
             os.fsync(stream.fileno())
         # mkstemp makes the file private (0600); give it the old file's mode or an ordinary 0644.
         os.chmod(temp, out.stat().st_mode & 0o777 if out.exists() else 0o644)
-        os.replace(temp, out)
+        try:
+            os.replace(temp, out)
+        except PermissionError as exc:
+            # Windows refuses to replace a file another program (typically Excel) has open.
+            raise ExportError(f"cannot replace {out}: is it open in another program? ({exc.strerror})") from exc
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

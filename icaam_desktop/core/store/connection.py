@@ -127,7 +127,8 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
                 f"({LATEST_VERSION}); update ICaAM or use another workspace"
             )
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: a committed decision survives a power cut too (one fsync per commit; bulk writes are one commit).
+        conn.execute("PRAGMA synchronous = FULL")
         if version < LATEST_VERSION:
             apply_migrations(conn)
         return conn

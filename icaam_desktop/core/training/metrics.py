@@ -179,10 +179,15 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
     return float(ece)
 
 
-def _normalise_thresholds(thresholds: Mapping[int | str, float] | None) -> dict[int, float] | None:
+def _normalise_thresholds(
+    thresholds: Mapping[int | str, float] | Sequence[float] | None,
+) -> dict[int, float] | None:
+    """{level: threshold} from a mapping (int or str keys) or a list (index 0 = level 1, as in the model card)."""
     if thresholds is None:
         return None
-    return {int(k): float(v) for k, v in thresholds.items()}
+    if isinstance(thresholds, Mapping):
+        return {int(k): float(v) for k, v in thresholds.items()}
+    return {d + 1: float(v) for d, v in enumerate(thresholds)}
 
 
 def _predictions(
@@ -201,7 +206,7 @@ def evaluate(
     probs: np.ndarray,
     labels: Sequence[str],
     taxonomy: Taxonomy,
-    thresholds: Mapping[int | str, float] | None = None,
+    thresholds: Mapping[int | str, float] | Sequence[float] | None = None,
 ) -> dict:
     """Score leaf probabilities against true leaves on every level of the tree; JSON-serialisable.
 

@@ -121,6 +121,9 @@ def test_thresholds_apply_the_deepest_confident_level_rule():
     )["at_thresholds"]
     assert [strict["levels"][d]["coverage"] for d in "123"] == pytest.approx([0.2, 0.2, 0.2])
     assert strict["auto_leaf_error"] == 1.0
+    # the model card's list form (index 0 = level 1) means the same as the mapping
+    as_list = evaluate(y_true_leaf=Y_TRUE, probs=PROBS, labels=LABELS, taxonomy=TREE, thresholds=[0.7, 0.45, 0.45])
+    assert as_list["at_thresholds"] == r["at_thresholds"]
 
 
 def test_result_is_json_serialisable_and_flattens():

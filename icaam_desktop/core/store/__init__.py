@@ -1,11 +1,16 @@
-"""The workspace: one SQLite file (via sqlite-utils) that holds an analyst's whole job.
+"""The workspace: one SQLite file that holds an analyst's whole job.
 
 Open it::
 
     from icaam_desktop.core.store import Workspace, WorkspaceError
     ws = Workspace.open()              # default: <user data dir>/workspace.sqlite
     ws = Workspace.open("x.sqlite")    # or any file; create=False refuses a missing one
-    ws.db                              # the sqlite_utils.Database underneath (for ad-hoc reads)
+    ws.db                              # a sqlite_utils.Database over the same connection (ad-hoc reads)
+    ws.conn                            # the sqlite3 connection itself
+
+The store's own queries use the sqlite3 connection directly; ``ws.db`` is built on first
+use because importing sqlite-utils imports pandas (over a second), which the GUI's
+start-up must not pay for.
 
 Threads: a ``Workspace`` belongs to the thread that opened it (SQLite connections
 refuse other threads). ``Workspace.open`` costs a few milliseconds on an up-to-date

@@ -36,7 +36,8 @@ fi
 echo "== bundle"
 echo "size: $(du -sh "$DIST" | cut -f1)   files: $(find "$DIST" -type f | wc -l)"
 echo "largest files:"
-find "$DIST" -type f -printf '%s %P\n' | sort -rn | head -12 | awk '{printf "  %7.1f MB  %s\n", $1 / 1048576, $2}'
+# (a pipeline that `head` cuts short must not stop the script under pipefail)
+find "$DIST" -type f -printf '%s %P\n' | sort -rn | awk 'NR <= 12 {printf "  %7.1f MB  %s\n", $1 / 1048576, $2}'
 
 echo "== start time"
 # Offline, like an analyst's machine: nothing may reach a model hub.

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import torch
+from torchvision.io import decode_jpeg, encode_jpeg
 
 bundle = Path(getattr(sys, "_MEIPASS", "."))
 print("frozen:", getattr(sys, "frozen", False), "| bundle:", bundle)
@@ -28,16 +29,36 @@ with torch.inference_mode():
     h = torch.randn(64, 512, device="cuda", dtype=torch.float16) @ torch.randn(
         512, 512, device="cuda", dtype=torch.float16
     )
+# torchvision's nvJPEG decoder (the classifier's GPU image decode) ships its own CUDA libraries.
+jpeg = encode_jpeg((torch.rand(3, 64, 64) * 255).to(torch.uint8))
+decoded = decode_jpeg([jpeg], device="cuda")[0]
 torch.cuda.synchronize()
+print("nvjpeg decode:", tuple(decoded.shape), decoded.device)
 print("conv:", tuple(y.shape), "| matmul:", tuple(z.shape), tuple(h.shape), "| cudnn:", torch.backends.cudnn.version())
 loaded = sorted(
     {
         line.split()[-1]
         for line in Path("/proc/self/maps").read_text().splitlines()
-        if ".so" in line and ("cuda" in line or "cudnn" in line or "cublas" in line)
+        if ".so" in line and any(k in line for k in ("cuda", "cudnn", "cublas", "nvjpeg", "libtorch", "libc10"))
     }
 )
-outside = [p for p in loaded if not p.startswith(str(bundle)) and "libcuda.so" not in p and "nvidia/" in p]
+# CUDA toolkit libraries must come from the bundle; the driver's (libcuda, libnvidia-*) from the system.
+TOOLKIT = (
+    "libcudart",
+    "libcublas",
+    "libcudnn",
+    "libnvjpeg",
+    "libnvrtc",
+    "libcufft",
+    "libcurand",
+    "libcusparse",
+    "libcusolver",
+    "libnccl",
+    "libnvJitLink",
+    "libtorch",
+    "libc10",
+)
+outside = [p for p in loaded if Path(p).name.startswith(TOOLKIT) and not p.startswith(str(bundle))]
 for p in loaded:
     print("  loaded:", p)
 if outside:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from icaam_desktop.core.delivery.model import Delivery
+from icaam_desktop.core.delivery.model import Delivery, Product
 from icaam_desktop.core.jobs import CancelToken, Progress, no_progress
 from icaam_desktop.core.mapping.assign import (
     ASSIGN_THRESHOLD,
@@ -41,6 +41,7 @@ from icaam_desktop.core.taxonomy import AttributeSpec, Taxonomy
 
 FILE_COLUMN_SHARE = 0.8  # a column whose values are mostly file names / URLs holds images, not attributes
 N_ALTERNATIVES = 3
+MEANING_BELOW = 0.9  # embed a header only when no attribute name matches it this well by spelling
 STEPS = 5
 
 
@@ -85,15 +86,12 @@ def map_delivery(
     used = {a for m in matches for a in [m.attribute] if a}
     free_cols = [c for c in columns if all(m.supplier_column != c for m in matches)]
     attributes = [a for a in taxonomy.attributes.values() if a.code not in used]
+    kwargs = dict(products=delivery.products, categories=categories, vocab=vocab, cancel=cancel)
     try:
-        matches += _matched_columns(
-            free_cols, attributes, profiles, taxonomy, delivery, categories, vocab, embedder, cancel
-        )
+        matches += match_columns(free_cols, profiles, attributes, taxonomy, embedder=embedder, **kwargs)
     except EmbeddingModelError as exc:
         result.problems.append(f"meaning signal off: {exc}")
-        matches += _matched_columns(
-            free_cols, attributes, profiles, taxonomy, delivery, categories, vocab, None, cancel
-        )
+        matches += match_columns(free_cols, profiles, attributes, taxonomy, embedder=None, **kwargs)
     order = {c: i for i, c in enumerate(columns)}
     result.columns = sorted(matches, key=lambda m: order.get(m.supplier_column, len(order)))
 
@@ -135,27 +133,38 @@ def _pinned_columns(
     return out
 
 
-def _matched_columns(
+def match_columns(
     columns: list[str],
-    attributes: list[AttributeSpec],
     profiles: dict[str, ColumnProfile],
+    attributes: list[AttributeSpec],
     taxonomy: Taxonomy,
-    delivery: Delivery,
-    categories: dict[str, str],
-    vocab: Vocabulary,
-    embedder: TextEmbedder | None,
-    cancel: CancelToken | None,
+    *,
+    products: list[Product] | None = None,
+    categories: dict[str, str] | None = None,
+    vocab: Vocabulary | None = None,
+    embedder: TextEmbedder | None = None,
+    cancel: CancelToken | None = None,
 ) -> list[ColumnMatch]:
-    """Score the free columns against the free attributes and assign them."""
+    """Score ``columns`` against ``attributes`` with every signal and assign them one-to-one (plus second targets).
+
+    ``products`` and ``categories`` (product id -> leaf) enable the category restriction and coverage.
+    """
     if not columns:
         return []
+    vocab = vocab or default_vocabulary()
+    products = products or []
     readings = [vocab.header_readings(c) for c in columns]
     col_profiles = [profiles[c] for c in columns]
     add_option_hits(col_profiles, OptionIndex(attributes), vocab)
     _check(cancel)
     kinds = [attribute_kind(a) for a in attributes]
     name = name_scores(readings, attributes)
-    meaning = meaning_scores(readings, attributes, embedder) if embedder is not None else np.zeros_like(name)
+    meaning = np.zeros_like(name)
+    if embedder is not None:
+        # Embeddings are for the headers spelling cannot place; a spelled match already scores as high as
+        # an embedded one can (W_MEANING < 1), and 500 headers embed in seconds on a laptop CPU.
+        unsure = np.flatnonzero(name.max(axis=1, initial=0.0) < MEANING_BELOW)
+        meaning = meaning_scores(readings, attributes, embedder, rows=unsure)
     fit = fit_scores(col_profiles, attributes)
     breadth = np.broadcast_to(breadth_scores(taxonomy, attributes), name.shape)
     global_scores = Scores(name, meaning, fit, breadth, kinds)
@@ -172,8 +181,8 @@ def _matched_columns(
         sets = {c: {ca.attribute.code for ca in taxonomy.attributes_for(c)} for c in cats}
         in_scope = set().union(*sets.values())
         allowed = np.array([[a.code in in_scope or a.is_identifier for a in attributes]] * len(columns))
-        row_cats = [categories.get(p.product_id) for p in delivery.products]
-        cover = coverage_scores(col_profiles, [p.row for p in delivery.products], row_cats, sets, attributes)
+        row_cats = [categories.get(p.product_id) for p in products]
+        cover = coverage_scores(col_profiles, [p.row for p in products], row_cats, sets, attributes)
         scoped = Scores(name, meaning, fit, cover, kinds, breadth_is_coverage=True)
         scoped_conf = scoped.combine()
         chosen = assign(scoped_conf, allowed)
@@ -205,7 +214,9 @@ def _matched_columns(
 
 
 def _alternatives(row: np.ndarray, attributes: list[AttributeSpec], skip: set[int]) -> list[tuple[str, float]]:
-    order = np.argsort(-row)
+    k = min(N_ALTERNATIVES + len(skip), row.size)
+    top = np.argpartition(-row, k - 1)[:k] if k else np.zeros(0, dtype=int)
+    order = top[np.argsort(-row[top])]
     picked = [
         (attributes[j].code, round(float(row[j]), 3)) for j in order[: N_ALTERNATIVES + len(skip)] if j not in skip
     ]
@@ -278,14 +289,9 @@ def _second_target(
     if kinds[a] != KIND_SELECT:
         return None
     first = attributes[a].code
+    strong = np.flatnonzero((conf[i] >= SECOND_THRESHOLD) & (fit[i] >= SECOND_MIN_FIT))
     candidates = [
-        b
-        for b in np.argsort(-conf[i])
-        if b != a
-        and b not in taken
-        and kinds[b] == KIND_SELECT
-        and conf[i, b] >= SECOND_THRESHOLD
-        and fit[i, b] >= SECOND_MIN_FIT
+        int(b) for b in strong[np.argsort(-conf[i, strong])] if b != a and b not in taken and kinds[b] == KIND_SELECT
     ]
     for b in candidates:
         second = attributes[b].code

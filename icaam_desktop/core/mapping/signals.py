@@ -78,17 +78,49 @@ def _reduce_max(matrix: np.ndarray, row_starts: np.ndarray, col_starts: np.ndarr
     return np.maximum.reduceat(rows, col_starts, axis=1)
 
 
+def _token_sets(texts: list[str], index: dict[str, int]):
+    from scipy.sparse import csr_matrix
+
+    indptr, indices = [0], []
+    for text in texts:
+        tokens = sorted({index.setdefault(t, len(index)) for t in match_key(text).split()})
+        indices.extend(tokens)
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    return indptr, indices, data, csr_matrix
+
+
+def token_containment(left: list[str], right: list[str]) -> np.ndarray:
+    """Shared words / words of the shorter side (stemmed): ``"colour"`` vs ``"base colour"`` = 1.0.
+
+    The same idea as rapidfuzz's token-set ratio, computed for all pairs at once as a sparse product.
+    """
+    index: dict[str, int] = {}
+    lp, li, ld, csr = _token_sets(left, index)
+    rp, ri, rd, _ = _token_sets(right, index)
+    a = csr((ld, li, lp), shape=(len(left), len(index)))
+    b = csr((rd, ri, rp), shape=(len(right), len(index)))
+    shared = (a @ b.T).toarray()
+    sizes_a = np.diff(np.asarray(lp))[:, None]
+    sizes_b = np.diff(np.asarray(rp))[None, :]
+    return shared / np.maximum(np.minimum(sizes_a, sizes_b), 1)
+
+
 def name_scores(readings: list[list[Reading]], attributes: list[AttributeSpec]) -> np.ndarray:
-    """Best weighted fuzzy similarity between any reading of each column and any name of each attribute."""
+    """Best weighted similarity between any reading of each column and any name of each attribute.
+
+    Word containment (60%) rewards "colour" ~ "base colour"; the plain rapidfuzz ratio (40%) prefers
+    exact names and forgives typos and abbreviations the vocabulary does not know.
+    """
     if not readings or not attributes:
         return np.zeros((len(readings), len(attributes)), dtype=np.float32)
     flat_r, r_starts = _flatten(readings)
     names, a_starts = _flatten([attribute_names(a) for a in attributes])
     texts = [r.text for r in flat_r]
     weights = np.array([r.weight for r in flat_r], dtype=np.float32)[:, None]
-    token_set = cdist(texts, names, scorer=fuzz.token_set_ratio, dtype=np.float32, workers=-1)
-    plain = cdist(texts, names, scorer=fuzz.ratio, dtype=np.float32, workers=-1)
-    blended = (NAME_TOKEN_SET_SHARE * token_set + (1 - NAME_TOKEN_SET_SHARE) * plain) / 100.0 * weights
+    words = token_containment(texts, names).astype(np.float32)
+    plain = cdist(texts, names, scorer=fuzz.ratio, dtype=np.float32, workers=-1) / 100.0
+    blended = (NAME_TOKEN_SET_SHARE * words + (1 - NAME_TOKEN_SET_SHARE) * plain) * weights
     return _reduce_max(blended, r_starts, a_starts)
 
 
@@ -96,30 +128,66 @@ def best_name(readings: list[Reading], attribute: AttributeSpec) -> tuple[float,
     """(score, attribute name, reading) behind one cell of ``name_scores``, for the reasons text."""
     best = (0.0, attribute.label, "")
     for reading in readings:
+        mine = set(match_key(reading.text).split())
         for name in attribute_names(attribute):
-            ts, pl = fuzz.token_set_ratio(reading.text, name), fuzz.ratio(reading.text, name)
-            score = (NAME_TOKEN_SET_SHARE * ts + (1 - NAME_TOKEN_SET_SHARE) * pl) / 100.0 * reading.weight
+            theirs = set(match_key(name).split())
+            words = len(mine & theirs) / max(min(len(mine), len(theirs)), 1)
+            plain = fuzz.ratio(reading.text, name) / 100.0
+            score = (NAME_TOKEN_SET_SHARE * words + (1 - NAME_TOKEN_SET_SHARE) * plain) * reading.weight
             if score > best[0]:
-                best = (score, name, reading.text)
+                best = (float(score), name, reading.text)
     return best
 
 
 def meaning_scores(
-    readings: list[list[Reading]], attributes: list[AttributeSpec], embedder: TextEmbedder
+    readings: list[list[Reading]],
+    attributes: list[AttributeSpec],
+    embedder: TextEmbedder,
+    *,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Best weighted cosine between embedded column readings and attribute names, rescaled to [0, 1].
+    """Weighted cosine between each column's embedded reading and the nearest attribute name, rescaled to [0, 1].
+
+    ``rows`` limits the work to some columns (the others stay 0).
 
     MiniLM puts unrelated short words around 0.1-0.4 and synonyms above 0.6, hence the rescale.
     """
-    if not readings or not attributes:
-        return np.zeros((len(readings), len(attributes)), dtype=np.float32)
-    flat_r, r_starts = _flatten(readings)
+    out = np.zeros((len(readings), len(attributes)), dtype=np.float32)
+    rows = np.arange(len(readings)) if rows is None else np.asarray(rows, dtype=int)
+    if not len(rows) or not attributes:
+        return out
+    chosen = [meaning_reading(readings[i]) for i in rows]
     names, a_starts = _flatten([attribute_names(a) for a in attributes])
-    col_vecs = embedder.encode([r.text for r in flat_r])
+    col_vecs = embedder.encode([r.text for r in chosen])
     attr_vecs = embedder.encode(names)
-    weights = np.array([r.weight for r in flat_r], dtype=np.float32)[:, None]
+    weights = np.array([r.weight for r in chosen], dtype=np.float32)[:, None]
     cos = (col_vecs @ attr_vecs.T) * weights
-    return np.clip((_reduce_max(cos, r_starts, a_starts) - 0.4) / 0.5, 0.0, 1.0).astype(np.float32)
+    reduced = np.maximum.reduceat(cos, a_starts, axis=1)
+    out[rows] = np.clip((reduced - 0.4) / 0.5, 0.0, 1.0)
+    return out
+
+
+def prepare_attributes(attributes: list[AttributeSpec], embedder: TextEmbedder | None) -> None:
+    """Per-session work on the retailer's side: option lookup keys and attribute-name vectors, both cached.
+
+    Call it once when a taxonomy is loaded (the GUI does it in a worker) so each delivery only pays for its
+    own columns.
+    """
+    for attribute in attributes:
+        if attribute.is_select:
+            option_keys(attribute)
+    if embedder is not None:
+        embedder.encode([n for a in attributes for n in attribute_names(a)])
+
+
+def meaning_reading(readings: list[Reading]) -> Reading:
+    """The reading to embed: the most processed one (translated / expanded) short of a synonym swap.
+
+    Synonym readings are already exact attribute words, which the name signal scores; one embedding per
+    column keeps 500 headers within the time budget.
+    """
+    own = [r for r in readings if not r.how.startswith("synonym")]
+    return own[-1] if own else readings[0]
 
 
 # -- value profiles ---------------------------------------------------------------------------
@@ -209,23 +277,25 @@ def add_option_hits(profiles: list[ColumnProfile], index: OptionIndex, vocab: Vo
         profile.option_hits = totals
 
 
+KIND_ORDER = (KIND_IDENTIFIER, KIND_PRICE, KIND_YEAR, KIND_NUMBER, KIND_TEXT, KIND_SELECT)
+
+
 def fit_scores(profiles: list[ColumnProfile], attributes: list[AttributeSpec]) -> np.ndarray:
     """How well each column's values fit each attribute's kind (share of distinct values, in [0, 1])."""
-    kinds = [attribute_kind(a) for a in attributes]
-    fit = np.zeros((len(profiles), len(attributes)), dtype=np.float32)
+    kind_index = np.array([KIND_ORDER.index(attribute_kind(a)) for a in attributes], dtype=np.int64)
+    per_kind = np.zeros((len(profiles), len(KIND_ORDER)), dtype=np.float32)  # selects stay 0 until option hits
     for c, p in enumerate(profiles):
-        if not p.values:
-            continue
-        n = len(p.values)
-        by_kind = {
-            KIND_IDENTIFIER: p.unique * (1.0 - p.files) * (p.filled / max(p.rows, 1)),
-            KIND_PRICE: p.numeric * (1.0 if (p.currency or p.decimal) else 0.85) * (1.0 - p.years),
-            KIND_YEAR: p.years,
-            KIND_NUMBER: p.numeric * (1.0 - p.years),
-            KIND_TEXT: p.text,
-        }
-        for a, kind in enumerate(kinds):
-            fit[c, a] = by_kind.get(kind, 0.0)
+        if p.values:
+            per_kind[c, :5] = (
+                p.unique * (1.0 - p.files) * (p.filled / max(p.rows, 1)),
+                p.numeric * (1.0 if (p.currency or p.decimal) else 0.85) * (1.0 - p.years),
+                p.years,
+                p.numeric * (1.0 - p.years),
+                p.text,
+            )
+    fit = per_kind[:, kind_index]
+    for c, p in enumerate(profiles):
+        n = max(len(p.values), 1)
         for a, total in p.option_hits.items():
             fit[c, a] = min(total / n, 1.0)
     return fit

@@ -1,0 +1,80 @@
+"""Normal forms and the multilingual vocabulary: what headers and values are read as."""
+
+from __future__ import annotations
+
+import pytest
+
+from icaam_desktop.core.mapping.text import fold_accents, is_file_name, match_key, normalise_text
+from icaam_desktop.core.mapping.vocab import default_vocabulary
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("RRP (INR)", "rrp inr"),
+        ("sleeveLength", "sleeve length"),
+        ("SKU_Code", "sku code"),
+        ("  Gender/Target ", "gender target"),
+        ("Ärmellänge", "ärmellänge"),
+    ],
+)
+def test_normalise_text(raw, normal):
+    assert normalise_text(raw) == normal
+
+
+def test_match_key_folds_accents_and_plurals():
+    assert fold_accents("weiß ärmellos") == "weiss armellos"
+    assert match_key("Short Sleeves") == match_key("short sleeve") == "short sleeve"
+
+
+def test_file_names():
+    assert is_file_name("NW-101247.jpg") and is_file_name("https://cdn.example.com/a.png")
+    assert not is_file_name("Navy Blue")
+
+
+def readings(header: str) -> list[str]:
+    return [r.text for r in default_vocabulary().header_readings(header)]
+
+
+@pytest.mark.parametrize(
+    ("header", "english"),
+    [
+        ("Clr", "colour"),
+        ("slv len", "sleeve length"),
+        ("Mat.", "material"),
+        ("Art. Nr.", "article number"),
+        ("Farbe", "colour"),  # de
+        ("Ärmellänge", "sleeve length"),
+        ("Geschlecht", "gender"),
+        ("Couleur", "colour"),  # fr
+        ("Longueur des manches", "sleeve length"),
+        ("Color", "colour"),  # es
+        ("Temporada", "season"),
+        ("Colore", "colour"),  # it
+        ("Vestibilità", "fit"),
+        ("Kleur", "colour"),  # nl
+        ("Mouwlengte", "sleeve length"),
+        ("Merk", "brand"),
+    ],
+)
+def test_header_readings_translate_and_expand(header, english):
+    assert english in readings(header)
+
+
+def test_currency_words_are_not_part_of_a_header_name():
+    assert readings("RRP (INR)")[:2] == ["rrp", "price"]
+    assert "price" in readings("Preis EUR")
+
+
+def value_readings(value: str) -> list[str]:
+    return [r.text for r in default_vocabulary().value_readings(value)]
+
+
+def test_german_compounds_split_into_known_words():
+    assert "cotton blend" in value_readings("Baumwollmischung")
+    assert "brown" in value_readings("Hellbraun")  # hell + braun = light brown, then without the modifier
+
+
+def test_value_readings_keep_the_raw_text_first():
+    assert value_readings("navy")[0] == "navy"
+    assert "navy blue" in value_readings("navy")

@@ -1,0 +1,122 @@
+"""Supplier sheets the vocabulary was not written for: French, Spanish, Italian, Dutch and terse English feeds.
+
+Hand-made sheets in the shape of a real delivery (id, department, name, brand, price, enumerated attributes,
+image), with other header styles and abbreviations than the dev suppliers. Every column must land right.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from icaam_desktop.core.mapping.mapper import map_delivery
+
+EXPECTED = [
+    "sku",
+    None,
+    "name",
+    "brand",
+    "price",
+    "base_colour",
+    "fabric+material",
+    "pattern",
+    "sleeve_length",
+    "fit",
+    "neck",
+    "gender",
+    "season",
+    "usage",
+    None,
+]
+# (headers, values per column kind separated by "|", items by ";": colour, material (3 clothes then 3 shoes/bags),
+#  pattern, sleeve, fit, neck, gender, season, occasion, price, department)
+SHEETS = {
+    "fr": (
+        "Réf. article|Rayon|Désignation|Marque|Prix TTC (€)|Coloris|Matière|Motif|Manches|Coupe|Encolure|Genre|Saison|Occasion|Visuel",
+        "Noir;Blanc;Bleu marine;Gris chiné;Rouge|Coton;Polyester;Laine;Cuir;Similicuir;Toile|Uni;Rayé;À carreaux;Imprimé"
+        "|Manches courtes;Manches longues;Sans manches|Coupe droite;Ajusté;Ample|Col rond;Col V;Col polo"
+        "|Homme;Femme;Garçon;Fille;Mixte|Printemps;Été;Automne;Hiver|Décontracté;Sport;Soirée;Bureau"
+        "|12,50 €;1 299,00 €;45,00|Homme Hauts;Femme Chaussures;Sacs",
+    ),
+    "es": (
+        "Ref.|Sección|Nombre|Marca|PVP|Color|Composición|Estampado|Largo de manga|Ajuste|Cuello|Género|Temporada|Ocasión|Imagen",
+        "Negro;Blanco;Azul marino;Gris;Rojo|Algodón;Poliéster;Lana;Piel;Polipiel;Lona|Liso;Rayas;Cuadros;Estampado"
+        "|Manga corta;Manga larga;Sin mangas|Regular;Entallado;Holgado|Cuello redondo;Cuello en V;Cuello polo"
+        "|Hombre;Mujer;Niño;Niña;Unisex|Primavera;Verano;Otoño;Invierno|Informal;Deporte;Fiesta;Oficina"
+        "|12,50;1.299,00;45,00 €|Hombre Tops;Mujer Calzado;Bolsos",
+    ),
+    "it": (
+        "Codice art.|Reparto|Descrizione|Marchio|Prezzo €|Colore|Materiale|Fantasia|Manica|Vestibilità|Scollo|Genere|Stagione|Occasione|Foto",
+        "Nero;Bianco;Blu navy;Grigio;Rosso|Cotone;Poliestere;Lana;Pelle;Ecopelle;Tela|Tinta unita;A righe;A quadri;Stampato"
+        "|Manica corta;Manica lunga;Senza maniche|Regolare;Aderente;Ampio|Girocollo;Scollo a V;Collo polo"
+        "|Uomo;Donna;Bambino;Bambina;Unisex|Primavera;Estate;Autunno;Inverno|Casual;Sport;Festa;Ufficio"
+        "|12,50;1.299,00;45,00|Uomo Top;Donna Scarpe;Borse",
+    ),
+    "nl": (
+        "Artikelnr.|Afdeling|Omschrijving|Merk|Verkoopprijs|Kleur|Materiaal|Patroon|Mouwlengte|Pasvorm|Hals|Geslacht|Seizoen|Gelegenheid|Afbeelding",
+        "Zwart;Wit;Marineblauw;Grijs;Rood|Katoen;Polyester;Wol;Leer;Kunstleer;Canvas|Effen;Gestreept;Geruit;Bedrukt"
+        "|Korte mouw;Lange mouw;Mouwloos|Normaal;Getailleerd;Ruim|Ronde hals;V-hals;Polokraag"
+        "|Heren;Dames;Jongens;Meisjes;Unisex|Lente;Zomer;Herfst;Winter|Vrije tijd;Sport;Feest;Kantoor"
+        "|12,50;1.299,00;€ 45,00|Heren Tops;Dames Schoenen;Tassen",
+    ),
+    "en-terse": (
+        "ItemCode|DeptDesc|ProdDesc|BrandNm|MSRP USD|Clr|Fabr/Mat|Ptn|SlvLen|FitType|NeckType|Sex|Szn|UsageOcc|ImgURL",
+        "BLK;WHT;NVY;GRY;RED|100% Cotton;Poly;Wool Blend;Leather;PU;Canvas|Solid;Stripe;Check;Print"
+        "|S/S;L/S;Sleeveless|Regular;Slim;Relaxed|Crew;V-Neck;Polo"
+        "|M;W;Boys;Girls;Unisex|SS;AW;Spring;Winter|Casual;Sport;Party;Work"
+        "|$12.50;1,299.00;45|Mens Tops;Womens Shoes;Bags",
+    ),
+}
+
+
+def split_values(spec: str) -> list[list[str]]:
+    return [group.split(";") for group in spec.split("|")]
+
+
+def build_rows(language: str, spec: str, rng: random.Random) -> list[list[str]]:
+    colour, material, pattern, sleeve, fit, neck, gender, season, occasion, price, dept = split_values(spec)
+    rows = []
+    for i in range(80):
+        clothes = rng.random() < 0.7
+        rows.append(
+            [
+                f"A{i:04d}",
+                rng.choice(dept),
+                f"Brand{i % 7} {rng.choice(['Shirt', 'Tee', 'Shoe'])} {i}",
+                f"Brand{i % 7}",
+                rng.choice(price),
+                rng.choice(colour),
+                rng.choice(material[:3]) if clothes else rng.choice(material[3:]),
+                rng.choice(pattern) if clothes else "",
+                rng.choice(sleeve) if clothes else "",
+                rng.choice(fit) if clothes else "",
+                rng.choice(neck) if clothes else "",
+                rng.choice(gender),
+                rng.choice(season),
+                rng.choice(occasion),
+                f"https://cdn.example.com/{language}/{i}.jpg",
+            ]
+        )
+    return rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", list(SHEETS))
+def test_every_column_of_an_unseen_supplier_lands_right(taxonomy, embedder, make_delivery, language):
+    headers, spec = SHEETS[language]
+    columns = headers.split("|")
+    rows = build_rows(language, spec, random.Random(1))
+    delivery = make_delivery(columns, rows, image_column=columns[-1])
+    result = map_delivery(delivery, taxonomy, embedder=embedder)
+    got: dict[str, list[str]] = {}
+    for m in result.columns:
+        got.setdefault(m.supplier_column, []).append(m.attribute)
+    found = ["+".join(sorted(a for a in got[c] if a)) or None for c in columns]
+    assert found == EXPECTED
+    values = {(v.attribute, v.supplier_value): v.option_code for v in result.values}
+    _, spec_values = SHEETS[language]
+    colour, _, pattern, sleeve, *_ = split_values(spec_values)
+    assert values[("base_colour", colour[0])] == "black"
+    assert values[("pattern", pattern[1])] == "striped"
+    assert values[("sleeve_length", sleeve[0])] == "short_sleeves"

@@ -49,6 +49,13 @@ t0=$(now)
 "$CLI" --version
 echo "icaam --version: $(elapsed "$t0" "$(now)") s"
 
+# Time to window: the app prints WINDOW_SHOWN and quits once its main window is shown (ICAAM_STARTUP_PROBE).
+# Without a display it uses Qt's offscreen platform: the same start-up work, minus drawing on a screen.
+[[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]] || export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
+t0=$(now)
+shown=$(ICAAM_STARTUP_PROBE=1 "$APP" --no-model 2>&1 | grep WINDOW_SHOWN || true)
+echo "icaam-desktop to window (${QT_QPA_PLATFORM:-display}): $(elapsed "$t0" "$(now)") s wall [${shown:-no WINDOW_SHOWN line}]"
+
 echo "== frozen self-test"
 t0=$(now)
 set +e

@@ -177,11 +177,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{info['device']}, {info['cores']} cores, torch {info['torch']}, {info['threads']} threads")
     print(f"{'set':>10} {'variant':>26} {'img/s':>9} {'x naive':>8} {'agree fp32':>10}")
     for row in info["rows"]:
-        print(f"{row['set']:>10} {'naive reference':>26} {row['naive_img_s']:9.1f} {1.0:8.2f} {row['fp32_agree_naive']:10.4f}")
-        print(f"{row['set']:>10} {'pipeline fp32':>26} {row['pipeline_fp32_img_s']:9.1f} "
-              f"{row['pipeline_fp32_img_s'] / row['naive_img_s']:8.2f} {1.0:10.4f}")
-        for key in [k[:-6] for k in row if k.endswith("_img_s") and k.startswith("pipeline") and k != "pipeline_fp32_img_s"]:
-            print(f"{row['set']:>10} {key:>26} {row[key + '_img_s']:9.1f} {row[key + '_vs_naive']:8.2f} {row[key + '_agree_fp32']:10.4f}")
+        print(
+            f"{row['set']:>10} {'naive reference':>26} {row['naive_img_s']:9.1f} {1.0:8.2f} {row['fp32_agree_naive']:10.4f}"
+        )
+        print(
+            f"{row['set']:>10} {'pipeline fp32':>26} {row['pipeline_fp32_img_s']:9.1f} "
+            f"{row['pipeline_fp32_img_s'] / row['naive_img_s']:8.2f} {1.0:10.4f}"
+        )
+        for key in [
+            k[:-6] for k in row if k.endswith("_img_s") and k.startswith("pipeline") and k != "pipeline_fp32_img_s"
+        ]:
+            print(
+                f"{row['set']:>10} {key:>26} {row[key + '_img_s']:9.1f} {row[key + '_vs_naive']:8.2f} {row[key + '_agree_fp32']:10.4f}"
+            )
     if args.json:
         Path(args.json).write_text(json.dumps(info, indent=2))
     return 0

@@ -83,7 +83,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     except (ModelError, RuntimeError) as exc:
         raise UsageError(f"cannot load the model: {exc}") from exc
-    print(f"model {classifier.card.get('name', '?')} {classifier.version} on {classifier.device_description}", file=sys.stderr)
+    print(
+        f"model {classifier.card.get('name', '?')} {classifier.version} on {classifier.device_description}",
+        file=sys.stderr,
+    )
     try:
         with progress_bar("opening delivery") as progress:
             delivery = open_delivery(folder, progress=progress)
@@ -97,8 +100,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         with progress_bar("classify", enabled=None) as progress:
             preds = classify_delivery(
-                delivery, classifier=classifier, taxonomy=taxonomy, workspace=workspace,
-                batch_size=args.batch_size, progress=progress,
+                delivery,
+                classifier=classifier,
+                taxonomy=taxonomy,
+                workspace=workspace,
+                batch_size=args.batch_size,
+                progress=progress,
             )
     finally:
         if workspace is not None:

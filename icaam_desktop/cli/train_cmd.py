@@ -36,13 +36,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--head-only", action="store_true", help="freeze the backbone, train only the head (fast)")
     p.add_argument("--tracking-uri", default=None, help="MLflow tracking URI (default: local SQLite store)")
     p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
-    p.add_argument("--out", default=None, metavar="MODEL_DIR", help="model folder to write (default: a new folder under the user data dir)")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="MODEL_DIR",
+        help="model folder to write (default: a new folder under the user data dir)",
+    )
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
-    p.add_argument("--backbone", default=None, help="timm model name or local weights file (default tf_efficientnet_lite0)")
-    p.add_argument("--freeze-blocks", type=int, default=None, help="freeze the stem + first N blocks (default: 0 on CUDA, 5 on CPU)")
+    p.add_argument(
+        "--backbone", default=None, help="timm model name or local weights file (default tf_efficientnet_lite0)"
+    )
+    p.add_argument(
+        "--freeze-blocks",
+        type=int,
+        default=None,
+        help="freeze the stem + first N blocks (default: 0 on CUDA, 5 on CPU)",
+    )
     p.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)  # smoke runs on a subset
-    p.add_argument("--lr", type=float, default=None, help="peak learning rate of the backbone (head: 3x); default 1e-3 on CUDA")
-    p.add_argument("--input-size", type=int, default=None, help="model input side in pixels (default: the backbone's, 224)")
+    p.add_argument(
+        "--lr", type=float, default=None, help="peak learning rate of the backbone (head: 3x); default 1e-3 on CUDA"
+    )
+    p.add_argument(
+        "--input-size", type=int, default=None, help="model input side in pixels (default: the backbone's, 224)"
+    )
 
 
 def _tracker(args, params: dict):
@@ -96,10 +112,23 @@ def run(args: argparse.Namespace) -> int:
     try:
         with progress_bar("train") as progress:
             result = train_classifier(
-                catalog=catalog, taxonomy=taxonomy, out=out, epochs=args.epochs, device=args.device,
-                batch_size=args.batch_size, head_only=args.head_only, tracker=tracker, progress=progress,
-                resume=args.resume, on_epoch=on_epoch, command=command, limit=args.limit, lr=args.lr,
-                freeze_blocks=args.freeze_blocks, input_size=args.input_size, **({"backbone": args.backbone} if args.backbone else {}),
+                catalog=catalog,
+                taxonomy=taxonomy,
+                out=out,
+                epochs=args.epochs,
+                device=args.device,
+                batch_size=args.batch_size,
+                head_only=args.head_only,
+                tracker=tracker,
+                progress=progress,
+                resume=args.resume,
+                on_epoch=on_epoch,
+                command=command,
+                limit=args.limit,
+                lr=args.lr,
+                freeze_blocks=args.freeze_blocks,
+                input_size=args.input_size,
+                **({"backbone": args.backbone} if args.backbone else {}),
             )
         status = "FINISHED"
     except Cancelled as exc:

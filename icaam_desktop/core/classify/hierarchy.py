@@ -59,7 +59,9 @@ class LevelIndex:
             parent_of[leaf_to_node[d]] = leaf_to_node[d - 1]
             kids = {int(p): np.flatnonzero(parent_of == p) for p in np.unique(parent_of)}
             children.append(kids)
-        return cls(labels=list(labels), depth=depth, level_codes=level_codes, leaf_to_node=leaf_to_node, children=children)
+        return cls(
+            labels=list(labels), depth=depth, level_codes=level_codes, leaf_to_node=leaf_to_node, children=children
+        )
 
     def level_probs(self, leaf_probs: np.ndarray, d: int) -> np.ndarray:
         """Marginal probabilities [n, categories at level d] (d = 1..depth)."""

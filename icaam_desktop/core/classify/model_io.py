@@ -248,7 +248,9 @@ def load_classifier(path: str | Path | None = None, *, device: str = "auto") -> 
     missing = set(model.state_dict()) - set(tensors)
     extra = set(tensors) - set(model.state_dict())
     if missing or extra:
-        raise ModelError(f"{weights} does not fit {card['backbone']}: missing {sorted(missing)[:3]}, extra {sorted(extra)[:3]}")
+        raise ModelError(
+            f"{weights} does not fit {card['backbone']}: missing {sorted(missing)[:3]}, extra {sorted(extra)[:3]}"
+        )
     model.load_state_dict(tensors, strict=True)
     model = model.to(dev).eval()
     if dev.type == "cuda" or card.get("channels_last", True):

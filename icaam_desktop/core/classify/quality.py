@@ -34,9 +34,7 @@ def fit_thresholds(probs: np.ndarray, true_leaves: list[str], *, index: LevelInd
     """Per level, the lowest confidence at which the accepted validation items err <= ``target_error``."""
     cols, confs, _ = index.decide_columns(probs)
     truth = index.true_columns(true_leaves)
-    return [
-        choose_threshold(confs[d], cols[d] == truth[d], target_error=target_error) for d in range(index.depth)
-    ]
+    return [choose_threshold(confs[d], cols[d] == truth[d], target_error=target_error) for d in range(index.depth)]
 
 
 def summarize(

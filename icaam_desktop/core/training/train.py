@@ -92,7 +92,10 @@ def _prepare(
         import random
 
         rng = random.Random(SPLIT_SEED)
-        splits = {k: rng.sample(v, min(len(v), max(1, int(limit * (0.8 if k == "train" else 0.1))))) for k, v in splits.items()}
+        splits = {
+            k: rng.sample(v, min(len(v), max(1, int(limit * (0.8 if k == "train" else 0.1)))))
+            for k, v in splits.items()
+        }
     labels = sorted({it.leaf for it in splits["train"]})
     items = splits["train"] + splits["val"] + splits["test"]
     cache, problems = build_cache(
@@ -163,7 +166,9 @@ def _resize(x: torch.Tensor, size: int) -> torch.Tensor:
     return F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
 
 
-def _logits(model, data: _Data, rows: np.ndarray, *, device, mean, std, variant: int, batch: int, amp: bool, size: int = 224):
+def _logits(
+    model, data: _Data, rows: np.ndarray, *, device, mean, std, variant: int, batch: int, amp: bool, size: int = 224
+):
     """Eval-mode leaf logits for ``rows`` of the cache (one variant, no augmentation)."""
     model.eval()
     out = []
@@ -177,7 +182,20 @@ def _logits(model, data: _Data, rows: np.ndarray, *, device, mean, std, variant:
     return torch.cat(out).numpy() if out else np.zeros((0, model.head.out_features), dtype=np.float32)
 
 
-def _features(model, data: _Data, rows: np.ndarray, *, device, mean, std, variant: int, batch: int, amp: bool, flip=False, size: int = 224):
+def _features(
+    model,
+    data: _Data,
+    rows: np.ndarray,
+    *,
+    device,
+    mean,
+    std,
+    variant: int,
+    batch: int,
+    amp: bool,
+    flip=False,
+    size: int = 224,
+):
     model.eval()
     out = []
     with torch.inference_mode():
@@ -240,8 +258,13 @@ def train_classifier(
         workers = (os.cpu_count() or 1) if dev.type == "cuda" else 0
     progress(0, None, "decoding catalogue photos")
     data, labels, data_info = _prepare(
-        catalog=Path(catalog), taxonomy=taxonomy, variants=variants, limit=limit, workers=workers,
-        progress=progress, cancel=cancel,
+        catalog=Path(catalog),
+        taxonomy=taxonomy,
+        variants=variants,
+        limit=limit,
+        workers=workers,
+        progress=progress,
+        cancel=cancel,
     )
     if dev.type == "cuda":
         data.cache = data.cache.to(dev)
@@ -267,8 +290,20 @@ def train_classifier(
 
     if head_only:
         epochs_run, seen_images, train_time = _train_head_only(
-            net, data, dev=dev, mean=mean, std=std, amp=amp, size=input_size, loss_fn=loss_fn, variants=variants,
-            epochs=max(epochs, 1) * 25, lr=lr or 3e-3, history=history, cancel=cancel, progress=progress,
+            net,
+            data,
+            dev=dev,
+            mean=mean,
+            std=std,
+            amp=amp,
+            size=input_size,
+            loss_fn=loss_fn,
+            variants=variants,
+            epochs=max(epochs, 1) * 25,
+            lr=lr or 3e-3,
+            history=history,
+            cancel=cancel,
+            progress=progress,
         )
     else:
         if freeze_blocks:
@@ -314,7 +349,11 @@ def train_classifier(
             ema_net.load_state_dict(state["ema"])
         ema_src = [v for v in net.state_dict().values() if v.dtype.is_floating_point]
         ema_dst = [v for v in ema_net.state_dict().values() if v.dtype.is_floating_point]
-        ema_int = [(a, b) for a, b in zip(net.state_dict().values(), ema_net.state_dict().values(), strict=True) if not a.dtype.is_floating_point]
+        ema_int = [
+            (a, b)
+            for a, b in zip(net.state_dict().values(), ema_net.state_dict().values(), strict=True)
+            if not a.dtype.is_floating_point
+        ]
         step_count = [start_epoch * steps_per_epoch]
         gen = torch.Generator(device=dev)
         gen.manual_seed(SPLIT_SEED)
@@ -372,7 +411,18 @@ def train_classifier(
             dt_epoch = time.perf_counter() - t0
             seen_images += len(perm)
             train_time += dt_epoch
-            val_logits = _logits(ema_net, data, data.split["val"], device=dev, mean=mean, std=std, variant=0, batch=512, amp=amp, size=input_size)
+            val_logits = _logits(
+                ema_net,
+                data,
+                data.split["val"],
+                device=dev,
+                mean=mean,
+                std=std,
+                variant=0,
+                batch=512,
+                amp=amp,
+                size=input_size,
+            )
             y_val = data.y[data.split["val"]].numpy()
             known = y_val >= 0  # a leaf seen only outside train cannot be scored by NLL
             val_acc = float((val_logits.argmax(1) == y_val).mean()) if len(y_val) else 0.0
@@ -400,9 +450,17 @@ def train_classifier(
             _save_checkpoint(
                 ckpt_path,
                 {
-                    "model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                    "epoch": epoch, "best_acc": best_acc, "bad_epochs": bad_epochs, "best_model": best_state,
-                    "history": history, "labels": labels, "batch_size": batch_size, "ema": ema_net.state_dict(),
+                    "model": net.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "epoch": epoch,
+                    "best_acc": best_acc,
+                    "bad_epochs": bad_epochs,
+                    "best_model": best_state,
+                    "history": history,
+                    "labels": labels,
+                    "batch_size": batch_size,
+                    "ema": ema_net.state_dict(),
                 },
             )
             if on_epoch is not None:
@@ -430,12 +488,20 @@ def train_classifier(
     test_leaves = [data.leaves[i] for i in test_rows]
     metrics = {
         "validation": summarize(p_val, val_leaves, index=index, thresholds=thresholds),
-        "test": summarize(softmax(_logits(net, data, test_rows, variant=0, **kw), temperature), test_leaves, index=index, thresholds=thresholds),
+        "test": summarize(
+            softmax(_logits(net, data, test_rows, variant=0, **kw), temperature),
+            test_leaves,
+            index=index,
+            thresholds=thresholds,
+        ),
         "calibration": {"temperature": temperature, "val_ece_before": ece_before, "val_ece_after": ece_after},
     }
     if variants > 1:
         metrics["test_degraded"] = summarize(
-            softmax(_logits(net, data, test_rows, variant=1, **kw), temperature), test_leaves, index=index, thresholds=thresholds
+            softmax(_logits(net, data, test_rows, variant=1, **kw), temperature),
+            test_leaves,
+            index=index,
+            thresholds=thresholds,
         )
     extended = _extended_metrics(test_rows, data, net, kw, labels, taxonomy, temperature, thresholds)
     if extended:
@@ -446,7 +512,9 @@ def train_classifier(
         "name": "icaam-classifier",
         "version": now.strftime("%Y%m%d-%H%M%S"),
         "created": now.isoformat(timespec="seconds"),
-        "backbone": net.backbone.pretrained_cfg.get("architecture", backbone) if hasattr(net.backbone, "pretrained_cfg") else backbone,
+        "backbone": net.backbone.pretrained_cfg.get("architecture", backbone)
+        if hasattr(net.backbone, "pretrained_cfg")
+        else backbone,
         "input_size": cfg["input_size"],
         "mean": mean,
         "std": std,
@@ -459,12 +527,18 @@ def train_classifier(
         "threshold_levels": [f"level {d + 1}" for d in range(index.depth)],
         "target_error": target_error,
         "aggregation": "mean_log",
-        "mode": "head-only" if head_only else ("full fine-tune" + (f", first {freeze_blocks} blocks frozen" if freeze_blocks else "")),
+        "mode": "head-only"
+        if head_only
+        else ("full fine-tune" + (f", first {freeze_blocks} blocks frozen" if freeze_blocks else "")),
         "metrics": metrics,
         "training_data": data_info,
         "training": {
-            "epochs_requested": epochs, "epochs_run": epochs_run, "stopped_early": stopped_early,
-            "batch_size": batch_size, "device": dev_why, "train_images_per_s": seen_images / train_time if train_time else 0.0,
+            "epochs_requested": epochs,
+            "epochs_run": epochs_run,
+            "stopped_early": stopped_early,
+            "batch_size": batch_size,
+            "device": dev_why,
+            "train_images_per_s": seen_images / train_time if train_time else 0.0,
             "history": history,
         },
         "training_command": command,
@@ -479,8 +553,13 @@ def train_classifier(
         tracker.log_model(out)
     progress(1, 1, "test: " + short_report(metrics["test"]))
     return TrainResult(
-        model_dir=out, card=card, metrics=metrics, history=history, epochs_run=epochs_run,
-        stopped_early=stopped_early, train_images_per_s=seen_images / train_time if train_time else 0.0,
+        model_dir=out,
+        card=card,
+        metrics=metrics,
+        history=history,
+        epochs_run=epochs_run,
+        stopped_early=stopped_early,
+        train_images_per_s=seen_images / train_time if train_time else 0.0,
         seconds=time.perf_counter() - t_start,
     )
 
@@ -494,7 +573,10 @@ def _extended_metrics(test_rows, data, net, kw, labels, taxonomy, temperature, t
     try:
         probs = softmax(_logits(net, data, test_rows, variant=0, **kw), temperature)
         return evaluate(
-            y_true_leaf=[data.leaves[i] for i in test_rows], probs=probs, labels=labels, taxonomy=taxonomy,
+            y_true_leaf=[data.leaves[i] for i in test_rows],
+            probs=probs,
+            labels=labels,
+            taxonomy=taxonomy,
             thresholds=thresholds,
         )
     except Exception as exc:  # their module must never break a finished training run

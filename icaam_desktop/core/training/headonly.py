@@ -37,7 +37,10 @@ from icaam_desktop.core.taxonomy import Taxonomy
 CORRECTION_WEIGHT = 10.0  # one analyst decision weighs this many average catalogue photos
 L2_TO_CURRENT = 1e-3  # pull towards the current head, per weight (relative to the mean loss)
 DEFAULT_ITERATIONS = 60  # L-BFGS iterations (each one full pass over the examples)
-MAX_REPLAY = 5000  # uncorrected workspace products kept in place by distillation
+MAX_REPLAY = 3000  # uncorrected workspace products kept in place by distillation
+CATALOG_PER_LEAF = 40  # catalogue photos per leaf per retrain (reweighted: the objective stays balanced)
+SUBSPACE_RANK = 256  # principal directions the head's update may use (plus the corrected photos)
+MAX_BASIS_CORRECTIONS = 512
 MIN_VALIDATION = 500  # catalogue validation products needed to refit temperature and thresholds
 EMBED_BATCH = 64
 
@@ -101,6 +104,30 @@ def balanced_weights(leaves: Sequence[str], *, power: float = 0.5) -> np.ndarray
 # ----------------------------------------------------------------------------- the fit
 
 
+def update_basis(data: TrainingSet, *, rank: int = SUBSPACE_RANK, sample: int = 1024):
+    """An orthonormal ``[d, k]`` basis for the head's update: the data's top principal directions plus the
+    corrected photos themselves (so every correction can be reached exactly); None = the full space.
+
+    Restricting the change to this subspace makes each L-BFGS step cost ``n * k`` instead of ``n * d``.
+    """
+    import torch
+
+    d = data.embeddings.shape[1]
+    n_corr = min(data.n_corrections, MAX_BASIS_CORRECTIONS)
+    if rank + n_corr >= d:
+        return None
+    rows = [data.embeddings]
+    if data.replay_embeddings is not None and len(data.replay_embeddings):
+        rows.append(data.replay_embeddings)
+    pool = np.concatenate(rows)
+    pick = np.random.default_rng(0).choice(len(pool), min(sample, len(pool)), replace=False)
+    xs = torch.from_numpy(np.ascontiguousarray(pool[np.sort(pick)], dtype=np.float32))
+    _, _, v = torch.svd_lowrank(xs, q=min(rank, *xs.shape), niter=2)  # uncentred: the mean direction counts
+    parts = [v, torch.from_numpy(np.ascontiguousarray(data.embeddings[:n_corr], dtype=np.float32)).t()]
+    q, _ = torch.linalg.qr(torch.cat(parts, dim=1))
+    return q
+
+
 def fit_head(
     data: TrainingSet,
     *,
@@ -109,57 +136,66 @@ def fit_head(
     temperature: float = 1.0,
     l2: float = L2_TO_CURRENT,
     iterations: int = DEFAULT_ITERATIONS,
+    subspace: bool = True,
     cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minimise the weighted set-valued cross-entropy of softmax((XW+b)/T) + l2/2 |(W,b) - (W0,b0)|^2.
 
     ``weight`` is the current head's ``[n_labels, d]`` matrix, ``bias`` its ``[n_labels]`` vector
-    (warm start and anchor). Returns the new (weight, bias) as float32 arrays.
+    (warm start and anchor). With ``subspace`` the change W - W0 is kept in ``update_basis``
+    (P orthonormal: W = W0 + A P^T, and |A| = |W - W0|). Returns the new (weight, bias) as float32.
     """
     import torch
 
     def tensor(a: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
 
-    x, mask = tensor(data.embeddings), torch.from_numpy(data.targets)
-    has_replay = data.replay_embeddings is not None and len(data.replay_embeddings) > 0
-    total = float(data.weights.sum()) + (float(data.replay_weights.sum()) if has_replay else 0.0)
-    w_hard = tensor(data.weights / total)
-    if has_replay:
-        xr, qr, w_replay = (
-            tensor(data.replay_embeddings),
-            tensor(data.replay_probs),
-            tensor(data.replay_weights / total),
-        )
-    w0, b0 = tensor(weight), tensor(bias)
-    w = w0.clone().requires_grad_(True)
-    b = b0.clone().requires_grad_(True)
-    neg_inf = torch.tensor(float("-inf"))
-    optimiser = torch.optim.LBFGS(
-        [w, b], lr=1.0, max_iter=iterations, history_size=10, line_search_fn="strong_wolfe", tolerance_change=1e-9
-    )
-
-    def closure() -> torch.Tensor:
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        optimiser.zero_grad()
-        logits = torch.addmm(b, x, w.t()) / temperature
-        log_right = torch.logsumexp(torch.where(mask, logits, neg_inf), dim=1)
-        loss = ((torch.logsumexp(logits, dim=1) - log_right) * w_hard).sum()
-        if has_replay:
-            log_p = torch.log_softmax(torch.addmm(b, xr, w.t()) / temperature, dim=1)
-            loss = loss - ((log_p * qr).sum(dim=1) * w_replay).sum()
-        loss = loss + 0.5 * l2 * (((w - w0) ** 2).sum() + ((b - b0) ** 2).sum())
-        loss.backward()
-        return loss
-
     # Near-zero probabilities make denormal floats, which slow CPU matmuls down twenty-fold.
     torch.set_flush_denormal(True)
     try:
+        w0, b0 = tensor(weight), tensor(bias)
+        basis = update_basis(data) if subspace else None
+        has_replay = data.replay_embeddings is not None and len(data.replay_embeddings) > 0
+        total = float(data.weights.sum()) + (float(data.replay_weights.sum()) if has_replay else 0.0)
+
+        def parts(x: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+            """(logits of the current head, the coordinates the update acts on)."""
+            xt = tensor(x)
+            return torch.addmm(b0, xt, w0.t()), (xt @ basis if basis is not None else xt)
+
+        z_hard, x_hard = parts(data.embeddings)
+        mask, w_hard = torch.from_numpy(data.targets), tensor(data.weights / total)
+        if has_replay:
+            z_replay, x_replay = parts(data.replay_embeddings)
+            q_replay, w_replay = tensor(data.replay_probs), tensor(data.replay_weights / total)
+        a = torch.zeros(len(b0), x_hard.shape[1], requires_grad=True)
+        db = torch.zeros(len(b0), requires_grad=True)
+        neg_inf = torch.tensor(float("-inf"))
+        optimiser = torch.optim.LBFGS(
+            [a, db], lr=1.0, max_iter=iterations, history_size=10, line_search_fn="strong_wolfe", tolerance_change=1e-9
+        )
+
+        def closure() -> torch.Tensor:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            optimiser.zero_grad()
+            logits = (z_hard + torch.addmm(db, x_hard, a.t())) / temperature
+            log_right = torch.logsumexp(torch.where(mask, logits, neg_inf), dim=1)
+            loss = ((torch.logsumexp(logits, dim=1) - log_right) * w_hard).sum()
+            if has_replay:
+                log_p = torch.log_softmax((z_replay + torch.addmm(db, x_replay, a.t())) / temperature, dim=1)
+                loss = loss - ((log_p * q_replay).sum(dim=1) * w_replay).sum()
+            loss = loss + 0.5 * l2 * ((a**2).sum() + (db**2).sum())
+            loss.backward()
+            return loss
+
         optimiser.step(closure)
+        with torch.no_grad():
+            w = w0 + (a @ basis.t() if basis is not None else a)
+            b = b0 + db
     finally:
         torch.set_flush_denormal(False)
-    return w.detach().numpy().copy(), b.detach().numpy().copy()
+    return w.numpy().copy(), b.numpy().copy()
 
 
 def satisfied(probs: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -234,11 +270,20 @@ def _catalog_examples(items: Sequence, labels: Sequence[str], taxonomy: Taxonomy
     for leaf, n in sorted(missing.items()):
         skipped.append(f"catalogue: {n} product(s) of {leaf!r}, a leaf the model was not trained on")
     weights = balanced_weights([it.leaf for it in kept])
+    # At most CATALOG_PER_LEAF photos per leaf, each standing in for its leaf's skipped ones: the
+    # objective keeps its class balance while a retrain touches a bounded number of rows.
+    by_leaf: dict[str, list[int]] = {}
+    for i, it in enumerate(kept):
+        by_leaf.setdefault(it.leaf, []).append(i)
+    rng = np.random.default_rng(0)
     out = []
-    for it, w in zip(kept, weights, strict=True):
-        target = np.zeros(len(labels), dtype=bool)
-        target[index[it.leaf]] = True
-        out.append(_Example(Path(it.image), target, float(w), "catalog", it.leaf))
+    for leaf, rows in sorted(by_leaf.items()):
+        chosen = rows if len(rows) <= CATALOG_PER_LEAF else sorted(rng.choice(rows, CATALOG_PER_LEAF, replace=False))
+        scale = len(rows) / len(chosen)
+        for i in chosen:
+            target = np.zeros(len(labels), dtype=bool)
+            target[index[leaf]] = True
+            out.append(_Example(Path(kept[i].image), target, float(weights[i] * scale), "catalog", leaf))
     return out
 
 

@@ -50,13 +50,15 @@ def test_balanced_weights_and_version_bump():
     assert bump_version("1.0") == "1.0-h1" and bump_version("1.0-h1") == "1.0-h2" and bump_version("") == "0-h1"
 
 
-def test_fit_moves_corrected_points_and_replay_keeps_the_rest():
+@pytest.mark.parametrize("dim", [16, 600])  # 600: the update is restricted to a principal subspace
+def test_fit_moves_corrected_points_and_replay_keeps_the_rest(dim):
+    from icaam_desktop.core.training.headonly import update_basis
+
     rng = np.random.default_rng(0)
-    centres = rng.normal(0, 2, (4, 16))
+    centres = rng.normal(0, 2, (4, dim))
     x, y = _clusters(rng, 50, centres)
-    # a good current head: least squares on one-hot targets is close enough to start from
     w0, b0 = fit_head(
-        TrainingSet(x, _hard(y, 4), np.ones(len(y))), weight=np.zeros((4, 16)), bias=np.zeros(4), iterations=100
+        TrainingSet(x, _hard(y, 4), np.ones(len(y))), weight=np.zeros((4, dim)), bias=np.zeros(4), iterations=100
     )
     assert (_softmax(x @ w0.T + b0).argmax(1) == y).mean() > 0.95
     # analysts say: the 5 points of class 0 closest to class 1 are class 2; class-0 points elsewhere stay
@@ -70,7 +72,15 @@ def test_fit_moves_corrected_points_and_replay_keeps_the_rest():
         replay_embeddings=x[others],
         replay_probs=_softmax(x[others] @ w0.T + b0).astype(np.float32),
         replay_weights=np.ones(len(others)),
+        n_corrections=5,
     )
+    basis = update_basis(data)
+    basis = None if basis is None else basis.numpy()
+    assert (basis is None) == (dim == 16)
+    if basis is not None:  # orthonormal, and the corrected points lie in it
+        np.testing.assert_allclose(basis.T @ basis, np.eye(basis.shape[1]), atol=1e-4)
+        proj = x[moved] @ basis @ basis.T
+        np.testing.assert_allclose(proj, x[moved], atol=1e-3 * np.abs(x[moved]).max())
     w1, b1 = fit_head(data, weight=w0, bias=b0)
     after = _softmax(x @ w1.T + b1).argmax(1)
     assert (after[moved] == 2).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -29,11 +30,20 @@ def test_pass_threshold_is_three_binomial_standard_errors():
         selftest.pass_threshold(0.8, 0)
 
 
-def test_card_leaf_accuracy_flat_nested_and_missing():
-    assert selftest.card_leaf_accuracy({"metrics": {"leaf_accuracy": 0.81}}) == 0.81
-    assert selftest.card_leaf_accuracy({"metrics": {"held_out": {"leaf_accuracy": 0.7}}}) == 0.7
+def test_card_leaf_accuracy_comes_from_the_held_out_section():
+    card = {"metrics": {"validation": {"leaf_top1": 0.95}, "test": {"leaf_top1": 0.89, "n": 680}}}
+    assert selftest.card_leaf_accuracy(card) == (0.89, "metrics.test.leaf_top1")
+    assert selftest.card_leaf_accuracy({"metrics": {"leaf_accuracy": 0.81}}) == (0.81, "metrics.leaf_accuracy")
     with pytest.raises(selftest.SelfTestFailure, match="no held-out leaf accuracy"):
-        selftest.card_leaf_accuracy({"metrics": {"level1_accuracy": 0.9}})
+        selftest.card_leaf_accuracy({"metrics": {"validation": {"leaf_top1": 0.95}}})  # validation is not held out
+
+
+def test_the_shipped_model_card_states_a_held_out_accuracy():
+    card_file = paths.models_dir() / "default" / "model_card.json"
+    if not card_file.is_file():
+        pytest.skip("no shipped model yet")
+    accuracy, where = selftest.card_leaf_accuracy(json.loads(card_file.read_text(encoding="utf-8")))
+    assert 0.0 < accuracy <= 1.0 and where.startswith("metrics.")
 
 
 def test_demo_labels_are_leaves_of_the_demo_taxonomy():

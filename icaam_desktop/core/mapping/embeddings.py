@@ -41,7 +41,7 @@ def default_model_path() -> Path:
 class SentenceEmbedder:
     """A sentence-transformers model on the CPU with a per-text vector cache."""
 
-    def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 256) -> None:
+    def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 512) -> None:
         self.path = Path(model_path) if model_path else default_model_path()
         if not (self.path / "config.json").is_file() and not (self.path / "modules.json").is_file():
             raise EmbeddingModelError(f"{self.path} is not a sentence-transformers model folder")

@@ -41,7 +41,7 @@ from icaam_desktop.core.taxonomy import AttributeSpec, Taxonomy
 
 FILE_COLUMN_SHARE = 0.8  # a column whose values are mostly file names / URLs holds images, not attributes
 N_ALTERNATIVES = 3
-MEANING_BELOW = 0.9  # embed a header only when no attribute name matches it this well by spelling
+MEANING_BELOW = 0.9  # embed a header only when neither its spelling nor its values place it this surely
 STEPS = 5
 
 
@@ -159,16 +159,18 @@ def match_columns(
     _check(cancel)
     kinds = [attribute_kind(a) for a in attributes]
     name = name_scores(readings, attributes)
-    meaning = np.zeros_like(name)
-    if embedder is not None:
-        # Embeddings are for the headers spelling cannot place; a spelled match already scores as high as
-        # an embedded one can (W_MEANING < 1), and 500 headers embed in seconds on a laptop CPU.
-        unsure = np.flatnonzero(name.max(axis=1, initial=0.0) < MEANING_BELOW)
-        meaning = meaning_scores(readings, attributes, embedder, rows=unsure)
     fit = fit_scores(col_profiles, attributes)
     breadth = np.broadcast_to(breadth_scores(taxonomy, attributes), name.shape)
-    global_scores = Scores(name, meaning, fit, breadth, kinds)
+    global_scores = Scores(name, np.zeros_like(name), fit, breadth, kinds)
     conf = global_scores.combine()
+    if embedder is not None:
+        # Meaning is the fallback for the columns spelling and values cannot place: a spelled name scores at
+        # least as high as an embedded one (W_MEANING < 1), and MiniLM on a laptop CPU costs ~5 ms a header.
+        unsure = np.flatnonzero(
+            (name.max(axis=1, initial=0.0) < MEANING_BELOW) & (conf.max(axis=1, initial=0.0) < MEANING_BELOW)
+        )
+        global_scores.meaning = meaning_scores(readings, attributes, embedder, rows=unsure)
+        conf = global_scores.combine()
     _check(cancel)
 
     leaf_sets = {
@@ -183,7 +185,7 @@ def match_columns(
         allowed = np.array([[a.code in in_scope or a.is_identifier for a in attributes]] * len(columns))
         row_cats = [categories.get(p.product_id) for p in products]
         cover = coverage_scores(col_profiles, [p.row for p in products], row_cats, sets, attributes)
-        scoped = Scores(name, meaning, fit, cover, kinds, breadth_is_coverage=True)
+        scoped = Scores(name, global_scores.meaning, fit, cover, kinds, breadth_is_coverage=True)
         scoped_conf = scoped.combine()
         chosen = assign(scoped_conf, allowed)
         reason_scores = scoped

@@ -164,7 +164,9 @@ class HierarchicalClassifier(nn.Module):
     def __init__(self, backbone: nn.Module, num_leaves: int, *, dropout: float = 0.2) -> None:
         super().__init__()
         self.backbone = backbone
-        features = int(getattr(backbone, "num_features", 0)) or _probe_features(backbone)
+        # timm: pooled output width is head_hidden_size where a pre-logits layer exists (e.g. MobileNetV3)
+        features = int(getattr(backbone, "head_hidden_size", 0) or getattr(backbone, "num_features", 0))
+        features = features or _probe_features(backbone)
         self.num_features = features
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(features, num_leaves)

@@ -1,0 +1,95 @@
+"""Training mechanics on the real catalogue with a tiny timm backbone: cancel + resume, head-only, the model card."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from icaam_desktop.core.classify import load_classifier
+from icaam_desktop.core.jobs import Cancelled, CancelToken
+from icaam_desktop.core.training.data import load_catalog, split_items
+from icaam_desktop.core.training.train import CHECKPOINT, train_classifier
+
+TINY = "mobilenetv3_small_050"  # random init, no download: the mechanics, not the accuracy
+
+
+@pytest.fixture(scope="module")
+def taxonomy(taxonomy_dir):
+    from icaam_desktop.core.taxonomy import load_taxonomy
+
+    return load_taxonomy(taxonomy_dir)
+
+
+def test_split_is_by_product_fixed_and_stratified(fashion, taxonomy):
+    catalog = load_catalog(fashion / "catalog", taxonomy=taxonomy)
+    assert len(catalog.items) == 6811 and not catalog.problems
+    a, b = split_items(catalog.items), split_items(catalog.items)
+    assert [it.sku for it in a["test"]] == [it.sku for it in b["test"]]
+    skus = [{it.sku for it in a[k]} for k in ("train", "val", "test")]
+    assert not (skus[0] & skus[1]) and not (skus[0] & skus[2]) and not (skus[1] & skus[2])
+    assert sum(map(len, skus)) == 6811
+    assert 0.08 < len(skus[2]) / 6811 < 0.12
+    # every leaf of the catalogue is trained on; rare leaves stay whole in train
+    assert {it.leaf for it in a["train"]} == {it.leaf for it in catalog.items}
+
+
+@pytest.mark.slow
+def test_cancel_leaves_a_checkpoint_and_resume_finishes(fashion, taxonomy, tmp_path):
+    out = tmp_path / "model"
+    token = CancelToken()
+    seen: list[int] = []
+
+    def stop_after_first(record: dict) -> None:
+        seen.append(record["epoch"])
+        token.cancel()
+
+    common = dict(
+        catalog=fashion / "catalog",
+        taxonomy=taxonomy,
+        out=out,
+        epochs=3,
+        device="cpu",
+        batch_size=16,
+        limit=40,
+        backbone=TINY,
+        variants=2,
+    )
+    with pytest.raises(Cancelled):
+        train_classifier(**common, cancel=token, on_epoch=stop_after_first)
+    assert seen == [1]
+    state = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=True)
+    assert state["epoch"] == 0 and len(state["history"]) == 1
+    assert not (out / "model.safetensors").exists()
+
+    result = train_classifier(**common, resume=True, on_epoch=lambda r: seen.append(r["epoch"]))
+    assert seen == [1, 2, 3]  # epoch 1 was not redone
+    assert result.epochs_run == 3 and [h["epoch"] for h in result.history] == [1, 2, 3]
+    card = result.card
+    assert card["backbone"] == TINY and len(card["thresholds"]) == 3 and card["temperature"] > 0
+    assert card["taxonomy_fingerprint"] == taxonomy.fingerprint
+    assert set(card["labels"]).isdisjoint(card["untrainable_leaves"])
+    assert len(card["labels"]) + len(card["untrainable_leaves"]) == len(taxonomy.leaves())
+    clf = load_classifier(out, device="cpu")
+    assert clf.labels == card["labels"] and clf.model.head.out_features == len(card["labels"])
+
+
+def test_head_only_keeps_the_backbone(fashion, taxonomy, tmp_path):
+    from icaam_desktop.core.classify import create_backbone
+
+    torch.manual_seed(0)
+    result = train_classifier(
+        catalog=fashion / "catalog",
+        taxonomy=taxonomy,
+        out=tmp_path / "head",
+        epochs=1,
+        device="cpu",
+        head_only=True,
+        limit=40,
+        backbone=TINY,
+        variants=2,
+    )
+    assert result.card["mode"] == "head-only"
+    torch.manual_seed(0)
+    fresh = create_backbone(TINY).state_dict()
+    trained = load_classifier(tmp_path / "head", device="cpu").model.backbone.state_dict()
+    assert all(torch.equal(fresh[k], trained[k].float() if fresh[k].is_floating_point() else trained[k]) for k in fresh)

@@ -33,7 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--db", metavar="FILE", help="workspace file: use and update this supplier's mapping memory")
     parser.add_argument("--supplier", metavar="NAME", help="the supplier whose memory applies (default: from --db)")
-    parser.add_argument("--embedding-model", metavar="PATH", help="a local sentence-transformers model folder")
+    parser.add_argument(
+        "--embedding-model",
+        metavar="PATH",
+        help="a local sentence-transformers model folder (default: the settings' one, else the bundled all-MiniLM-L6-v2)",
+    )
     parser.add_argument("--no-embeddings", action="store_true", help="match on spelling and values only")
     parser.add_argument("--sheet", metavar="PATH", help="the product sheet, when the folder holds several")
     parser.add_argument("--id-column", metavar="NAME", help="the sheet column with the product id")
@@ -85,6 +89,17 @@ def run_map(args: argparse.Namespace) -> int:
             embedder = SentenceEmbedder(existing_dir(args.embedding_model, "embedding model folder"))
         except EmbeddingModelError as exc:
             raise UsageError(str(exc)) from None
+    elif not args.no_embeddings:
+        from icaam_desktop.core.settings import load_settings
+
+        configured = load_settings().embedding_model  # the GUI's setting; empty = the bundled MiniLM
+        if configured:
+            try:
+                embedder = SentenceEmbedder(configured)
+            except EmbeddingModelError as exc:
+                print(
+                    f"icaam: the configured embedding model is unusable ({exc}); using the bundled one", file=sys.stderr
+                )
     try:
         with progress_bar("reading the delivery") as progress:
             delivery = open_delivery(
@@ -190,7 +205,10 @@ def write_products(path: Path, result, taxonomy) -> None:
 
 def _summary(result, out_dir: Path) -> int:
     matched = [m for m in result.columns if m.attribute]
-    unmapped = [v for v in result.values if v.option_code is None]
+    from icaam_desktop.core.mapping.mapper import OTHER_TARGET_NOTE
+
+    unmapped = [v for v in result.values if v.option_code is None and not v.reasons[0].startswith(OTHER_TARGET_NOTE)]
+    mapped = sum(1 for v in result.values if v.option_code)
     with_problems = [
         p for p in result.products.values() if any("not an option" in x or "not a" in x for x in p.problems)
     ]
@@ -200,7 +218,9 @@ def _summary(result, out_dir: Path) -> int:
     for m in result.columns:
         target = m.attribute or "(no counterpart)"
         print(f"  {m.supplier_column} -> {target}  {m.confidence:.2f}  {'; '.join(m.reasons[:2])}")
-    print(f"values: {len(result.values) - len(unmapped)}/{len(result.values)} mapped to options")
+    print(f"values: {mapped} mapped to options, {len(unmapped)} unmapped", end="")
+    others = len(result.values) - mapped - len(unmapped)
+    print(f", {others} belong to the other attribute of a two-attribute column" if others else "")
     for v in unmapped[:20]:
         print(f"  unmapped {v.attribute}: {v.supplier_value!r} ({'; '.join(v.reasons)})")
     if len(unmapped) > 20:

@@ -344,7 +344,26 @@ def _value_matches(
             values.setdefault(raw)
         for raw in values:
             out.append(normalise_value(attribute, raw, vocab=vocab, memory=memory, embedder=embedder))
+    _note_sibling_values(columns, out)
     return out
+
+
+OTHER_TARGET_NOTE = "an option of this column's other attribute"
+
+
+def _note_sibling_values(columns: list[ColumnMatch], values: list[ValueMatch]) -> None:
+    """A two-target column's value that fits the other attribute is not a problem of this one: say so."""
+    targets: dict[str, set[str]] = {}
+    for m in columns:
+        if m.attribute:
+            targets.setdefault(m.supplier_column, set()).add(m.attribute)
+    siblings = {a: group - {a} for group in targets.values() if len(group) > 1 for a in group}
+    mapped = {(v.attribute, v.supplier_value) for v in values if v.option_code}
+    for v in values:
+        if v.option_code is None:
+            other = next((b for b in sorted(siblings.get(v.attribute, ())) if (b, v.supplier_value) in mapped), None)
+            if other:
+                v.reasons.insert(0, f"{OTHER_TARGET_NOTE} ('{other}')")
 
 
 def _add_value_reasons(columns: list[ColumnMatch], values: list[ValueMatch], taxonomy: Taxonomy) -> None:
@@ -354,5 +373,7 @@ def _add_value_reasons(columns: list[ColumnMatch], values: list[ValueMatch], tax
         if attribute is None or not attribute.is_select or match.source == SOURCE_MEMORY:
             continue
         mine = [v for v in values if v.attribute == attribute.code]
+        theirs = sum(1 for v in mine if v.option_code is None and v.reasons[0].startswith(OTHER_TARGET_NOTE))
         mapped = sum(v.option_code is not None for v in mine)
-        match.reasons.insert(1, f"{mapped}/{len(mine)} values map to options")
+        note = f" ({theirs} more fit the other attribute)" if theirs else ""
+        match.reasons.insert(1, f"{mapped}/{len(mine) - theirs} values map to options{note}")

@@ -36,11 +36,9 @@ from icaam_desktop.core.taxonomy import Taxonomy
 
 CORRECTION_WEIGHT = 10.0  # one analyst decision weighs this many average catalogue photos
 L2_TO_CURRENT = 1e-3  # pull towards the current head, per weight (relative to the mean loss)
-DEFAULT_ITERATIONS = 60  # L-BFGS iterations (each one full pass over the examples)
+DEFAULT_ITERATIONS = 40  # L-BFGS iterations (each one full pass over the examples)
 MAX_REPLAY = 3000  # uncorrected workspace products kept in place by distillation
 CATALOG_PER_LEAF = 40  # catalogue photos per leaf per retrain (reweighted: the objective stays balanced)
-SUBSPACE_RANK = 256  # principal directions the head's update may use (plus the corrected photos)
-MAX_BASIS_CORRECTIONS = 512
 MIN_VALIDATION = 500  # catalogue validation products needed to refit temperature and thresholds
 EMBED_BATCH = 64
 
@@ -104,30 +102,6 @@ def balanced_weights(leaves: Sequence[str], *, power: float = 0.5) -> np.ndarray
 # ----------------------------------------------------------------------------- the fit
 
 
-def update_basis(data: TrainingSet, *, rank: int = SUBSPACE_RANK, sample: int = 1024):
-    """An orthonormal ``[d, k]`` basis for the head's update: the data's top principal directions plus the
-    corrected photos themselves (so every correction can be reached exactly); None = the full space.
-
-    Restricting the change to this subspace makes each L-BFGS step cost ``n * k`` instead of ``n * d``.
-    """
-    import torch
-
-    d = data.embeddings.shape[1]
-    n_corr = min(data.n_corrections, MAX_BASIS_CORRECTIONS)
-    if rank + n_corr >= d:
-        return None
-    rows = [data.embeddings]
-    if data.replay_embeddings is not None and len(data.replay_embeddings):
-        rows.append(data.replay_embeddings)
-    pool = np.concatenate(rows)
-    pick = np.random.default_rng(0).choice(len(pool), min(sample, len(pool)), replace=False)
-    xs = torch.from_numpy(np.ascontiguousarray(pool[np.sort(pick)], dtype=np.float32))
-    _, _, v = torch.svd_lowrank(xs, q=min(rank, *xs.shape), niter=2)  # uncentred: the mean direction counts
-    parts = [v, torch.from_numpy(np.ascontiguousarray(data.embeddings[:n_corr], dtype=np.float32)).t()]
-    q, _ = torch.linalg.qr(torch.cat(parts, dim=1))
-    return q
-
-
 def fit_head(
     data: TrainingSet,
     *,
@@ -136,14 +110,13 @@ def fit_head(
     temperature: float = 1.0,
     l2: float = L2_TO_CURRENT,
     iterations: int = DEFAULT_ITERATIONS,
-    subspace: bool = True,
     cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minimise the weighted set-valued cross-entropy of softmax((XW+b)/T) + l2/2 |(W,b) - (W0,b0)|^2.
 
     ``weight`` is the current head's ``[n_labels, d]`` matrix, ``bias`` its ``[n_labels]`` vector
-    (warm start and anchor). With ``subspace`` the change W - W0 is kept in ``update_basis``
-    (P orthonormal: W = W0 + A P^T, and |A| = |W - W0|). Returns the new (weight, bias) as float32.
+    (warm start and anchor). The unknowns are the change (A, db) = (W - W0, b - b0), and the current
+    head's logits are computed once. Returns the new (weight, bias) as float32.
     """
     import torch
 
@@ -154,14 +127,13 @@ def fit_head(
     torch.set_flush_denormal(True)
     try:
         w0, b0 = tensor(weight), tensor(bias)
-        basis = update_basis(data) if subspace else None
         has_replay = data.replay_embeddings is not None and len(data.replay_embeddings) > 0
         total = float(data.weights.sum()) + (float(data.replay_weights.sum()) if has_replay else 0.0)
 
         def parts(x: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-            """(logits of the current head, the coordinates the update acts on)."""
+            """(logits of the current head, the embeddings as a tensor)."""
             xt = tensor(x)
-            return torch.addmm(b0, xt, w0.t()), (xt @ basis if basis is not None else xt)
+            return torch.addmm(b0, xt, w0.t()), xt
 
         z_hard, x_hard = parts(data.embeddings)
         mask, w_hard = torch.from_numpy(data.targets), tensor(data.weights / total)
@@ -191,7 +163,7 @@ def fit_head(
 
         optimiser.step(closure)
         with torch.no_grad():
-            w = w0 + (a @ basis.t() if basis is not None else a)
+            w = w0 + a
             b = b0 + db
     finally:
         torch.set_flush_denormal(False)

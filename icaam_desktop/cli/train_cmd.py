@@ -61,7 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _tracker(args, params: dict):
+def _tracker(args, params: dict, taxonomy):
     if args.no_tracking:
         return None
     try:
@@ -69,7 +69,17 @@ def _tracker(args, params: dict):
     except ImportError as exc:
         print(f"icaam train: MLflow tracking unavailable ({exc}); training without it", file=sys.stderr)
         return None
-    return start_run(tracking_uri=args.tracking_uri, experiment="icaam-classifier", run_name="train", params=params)
+    from icaam_desktop.core.training.data import load_catalog
+    from icaam_desktop.core.training.tracking import dataset_fingerprint
+
+    items = load_catalog(args.catalog, taxonomy=taxonomy).items
+    return start_run(
+        tracking_uri=args.tracking_uri,
+        experiment="icaam-classifier",
+        run_name="head-only" if args.head_only else "fine-tune",
+        params=params,
+        dataset_fingerprint=dataset_fingerprint((it.sku, it.leaf) for it in items),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         command = "icaam " + shlex.join(sys.argv[1:])
     params = {k: v for k, v in vars(args).items() if k not in ("handler", "_argv")}
-    tracker = _tracker(args, params)
+    tracker = _tracker(args, params, taxonomy)
 
     def on_epoch(rec: dict) -> None:
         print(

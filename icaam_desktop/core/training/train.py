@@ -305,6 +305,9 @@ def train_classifier(
             cancel=cancel,
             progress=progress,
         )
+        if tracker is not None:
+            for record in history:
+                tracker.log_epoch(record["epoch"], {"train_loss": record["train_loss"]})
     else:
         if freeze_blocks:
             _freeze_early(net, freeze_blocks)

@@ -28,6 +28,7 @@ from icaam_desktop.core.mapping.signals import (
     OptionIndex,
     add_option_hits,
     attribute_kind,
+    attribute_names,
     best_name,
     breadth_scores,
     coverage_scores,
@@ -35,12 +36,14 @@ from icaam_desktop.core.mapping.signals import (
     meaning_scores,
     name_scores,
 )
+from icaam_desktop.core.mapping.text import split_joined_words
 from icaam_desktop.core.mapping.values import normalise_value
-from icaam_desktop.core.mapping.vocab import Vocabulary, default_vocabulary
+from icaam_desktop.core.mapping.vocab import Reading, Vocabulary, default_vocabulary
 from icaam_desktop.core.taxonomy import AttributeSpec, Taxonomy
 
 FILE_COLUMN_SHARE = 0.8  # a column whose values are mostly file names / URLs holds images, not attributes
 N_ALTERNATIVES = 3
+W_SPLIT = 0.97  # a header read with its run-together words cut apart
 MEANING_BELOW = 0.9  # embed a header only when neither its spelling nor its values place it this surely
 STEPS = 5
 
@@ -153,7 +156,8 @@ def match_columns(
         return []
     vocab = vocab or default_vocabulary()
     products = products or []
-    readings = [vocab.header_readings(c) for c in columns]
+    words = frozenset(w for a in attributes for name in attribute_names(a) for w in name.split() if len(w) > 2)
+    readings = [_with_split_words(vocab.header_readings(c), words) for c in columns]
     col_profiles = [profiles[c] for c in columns]
     add_option_hits(col_profiles, OptionIndex(attributes), vocab)
     _check(cancel)
@@ -213,6 +217,16 @@ def match_columns(
             match.reasons.append(f"same column as '{attributes[a].code}': the two never share a category")
             out.append(match)
     return out
+
+
+def _with_split_words(readings: list[Reading], words: frozenset[str]) -> list[Reading]:
+    """Add a reading with run-together words cut apart ("SLEEVELENGTH" -> "sleeve length") using attribute words."""
+    first = readings[0]
+    pieces = [split_joined_words(t, words) or t for t in first.text.split()]
+    split = " ".join(pieces)
+    if split == first.text:
+        return readings
+    return [*readings, Reading(split, first.weight * W_SPLIT, "words split")]
 
 
 def _alternatives(row: np.ndarray, attributes: list[AttributeSpec], skip: set[int]) -> list[tuple[str, float]]:

@@ -52,3 +52,21 @@ def is_file_name(value: str) -> bool:
     """Values such as ``NW-1.jpg`` or ``https://.../x.png``: image or document references, not attributes."""
     v = value.strip().lower()
     return bool(re.search(r"\.(jpe?g|png|gif|webp|tiff?|bmp|heic|pdf)$", v)) or v.startswith(("http://", "https://"))
+
+
+def split_joined_words(token: str, words: frozenset[str], *, min_len: int = 3) -> str | None:
+    """``"basecolour"`` -> ``"base colour"``: a run-together header cut into known words (fewest pieces), or None."""
+    n = len(token)
+    if n < 2 * min_len or token in words:
+        return None
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for end in range(min_len, n + 1):
+        for start in range(0, end - min_len + 1):
+            piece = token[start:end]
+            if best[start] is not None and piece in words:
+                candidate = [*best[start], piece]
+                if best[end] is None or len(candidate) < len(best[end]):
+                    best[end] = candidate
+    pieces = best[n]
+    return " ".join(pieces) if pieces and len(pieces) > 1 else None

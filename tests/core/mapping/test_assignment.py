@@ -161,3 +161,12 @@ def test_confidences_and_reasons_are_readable(taxonomy, make_delivery):
     product = result.products["P1"]
     assert float(product.values["price"]) > 12.5  # converted EUR -> INR
     assert any("converted EUR->INR" in p for p in product.problems)
+
+
+def test_run_together_headers(taxonomy, make_delivery):
+    rows = [
+        [f"P{i}", s, c]
+        for i, (s, c) in enumerate(zip(["Short Sleeves", "Sleeveless"] * 5, ["Red", "Navy"] * 5, strict=True))
+    ]
+    result = map_delivery(make_delivery(["ID", "SLEEVELENGTH", "BASECOLOUR"], rows), taxonomy, use_embeddings=False)
+    assert mapping(result) == {"ID": {"sku"}, "SLEEVELENGTH": {"sleeve_length"}, "BASECOLOUR": {"base_colour"}}

@@ -78,3 +78,13 @@ def test_german_compounds_split_into_known_words():
 def test_value_readings_keep_the_raw_text_first():
     assert value_readings("navy")[0] == "navy"
     assert "navy blue" in value_readings("navy")
+
+
+def test_run_together_words_are_cut_into_known_words():
+    from icaam_desktop.core.mapping.text import split_joined_words
+
+    words = frozenset({"base", "colour", "sleeve", "length", "article", "number"})
+    assert split_joined_words("basecolour", words) == "base colour"
+    assert split_joined_words("sleevelength", words) == "sleeve length"
+    assert split_joined_words("colour", words) is None  # already a word
+    assert split_joined_words("qwertyuiop", words) is None

@@ -15,7 +15,6 @@ from pathlib import Path
 from icaam_desktop import paths
 
 DEVICES = ("auto", "cpu", "cuda")
-DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 MAX_BATCH_SIZE = 4096
 
 
@@ -30,7 +29,7 @@ class Settings:
     batch_size: int = 32
     # Per-level confidence thresholds overriding the model card's (empty = the model's own).
     thresholds: list[float] = field(default_factory=list)
-    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_model: str = ""  # a sentence-transformers folder; empty = the bundled all-MiniLM-L6-v2
     mlflow_tracking_uri: str = ""  # empty = the local SQLite store in the user data dir
     last_workspace: str = ""
     last_delivery: str = ""
@@ -49,8 +48,8 @@ class Settings:
                 raise SettingsError(f"each threshold must be a number between 0 and 1, not {value!r}")
         if self.model_path and not Path(self.model_path).exists():
             raise SettingsError(f"model path {self.model_path} does not exist")
-        if not self.embedding_model.strip():
-            raise SettingsError("embedding model must not be empty")
+        if self.embedding_model and not Path(self.embedding_model).is_dir():
+            raise SettingsError(f"embedding model folder {self.embedding_model} does not exist")
 
     def to_json(self) -> dict:
         data = asdict(self)

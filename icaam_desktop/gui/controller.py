@@ -8,6 +8,7 @@ The job bodies below are plain functions (no Qt): they run on worker threads.
 
 from __future__ import annotations
 
+import copy
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ def job_open_delivery(
         else:
             delivery = ws.load_delivery(name)
         cancel.raise_if_cancelled()
-        return ReviewSession(
+        session = ReviewSession(
             delivery=delivery,
             taxonomy=taxonomy,
             workspace_path=Path(workspace_path),
@@ -88,6 +89,8 @@ def job_open_delivery(
             decisions=ws.decisions(delivery.name),
             values=ws.product_values(delivery.name),
         )
+        session.prepare_rows()
+        return session
     finally:
         ws.close()
 
@@ -111,7 +114,14 @@ def job_load_classifier(progress, cancel: CancelToken, *, settings: Settings):
     """Import torch and load the model (seconds): always after the window is on screen."""
     progress(0, None, "Loading the model (torch)…")
     load_classifier = _need("icaam_desktop.core.classify", "load_classifier")
-    return load_classifier(settings.model_path or None, device=settings.device)
+    classifier = load_classifier(settings.model_path or None, device=settings.device)
+    options = getattr(classifier, "options", None)
+    if options is not None and getattr(getattr(classifier, "device", None), "type", "cpu") == "cpu":
+        # Decode in the worker thread, not in forked DataLoader processes: forking a process the size of
+        # torch stalls every thread of the app (the GUI's too) for ~100 ms, once per chunk. On a CPU the
+        # model, not the decoding, is the bottleneck, so this costs little; CUDA keeps its decode workers.
+        options.num_workers = 0
+    return classifier
 
 
 def job_classify(progress, cancel: CancelToken, *, session: ReviewSession, classifier, batch_size: int):
@@ -127,25 +137,34 @@ def job_classify(progress, cancel: CancelToken, *, session: ReviewSession, class
             progress=progress,
             cancel=cancel,
         )
-        return list(predictions), ws.decisions(session.delivery.name)
+        # Build the grid rows here, not on the GUI thread: a shallow copy sees the new predictions.
+        preview = copy.copy(session)
+        preview.predictions = {**session.predictions, **{p.product_id: p for p in predictions}}
+        return list(predictions), preview.rows()
 
 
-def job_map(progress, cancel: CancelToken, *, session: ReviewSession):
+def job_map(progress, cancel: CancelToken, *, session: ReviewSession, embedding_model: str = ""):
     """Run the mapper (with the supplier's memory) and store its suggestions and per-product values."""
     map_delivery = _need("icaam_desktop.core.mapping", "map_delivery")
+    default_embedder = _need("icaam_desktop.core.mapping", "default_embedder")
     workspace_cls = _need("icaam_desktop.core.store", "Workspace")
     name = session.delivery.name
     categories = {p.product_id: session.final_category(p.product_id) for p in session.products}
     with workspace_cls.open(session.workspace_path) as ws:
         memory = ws.supplier_memory(ws.supplier_of(name))
         result = map_delivery(
-            session.delivery, session.taxonomy, categories=categories, memory=memory, progress=progress, cancel=cancel
+            session.delivery,
+            session.taxonomy,
+            categories={k: v for k, v in categories.items() if v},
+            memory=memory,
+            embedder=default_embedder(embedding_model or None),
+            progress=progress,
+            cancel=cancel,
         )
         ws.save_column_matches(name, list(result.columns))
         ws.save_value_matches(name, list(result.values))
-        if getattr(result, "products", None):
-            ws.save_product_values(name, result.products)
-        return ws.column_matches(name), ws.value_matches(name), ws.product_values(name)
+        ws.save_product_values(name, {pid: dict(pm.values) for pid, pm in result.products.items()})
+        return ws.column_matches(name), ws.value_matches(name), ws.product_values(name), list(result.problems)
 
 
 def job_export(
@@ -190,6 +209,7 @@ class Controller(QObject):
     classifier_changed = Signal(object)
     job_started = Signal(object, str)  # Job, title
     sheet_needed = Signal(object)  # NeedsSheet
+    model_problem = Signal(str)  # the model could not be loaded (start-up: shown in the status bar)
     failed = Signal(str, str, str)  # title, message, details
     message = Signal(str)
 
@@ -203,6 +223,7 @@ class Controller(QObject):
         self._classifier_job: Job | None = None
         self._pending_after_model: list = []
         self.jobs: list[Job] = []
+        self._decided_during_job: set[str] = set()
 
     # -- plumbing ----------------------------------------------------------------------------
     def run(self, fn, title: str, on_result, **kwargs) -> Job:
@@ -318,11 +339,21 @@ class Controller(QObject):
             self.session_changed.emit(self.session)
 
     # -- model + classification ----------------------------------------------------------------
-    def load_classifier(self) -> Job | None:
+    def load_classifier(self, *, quiet: bool = False) -> Job | None:
+        """Load the model in a worker. ``quiet`` (start-up): a missing model is a status note, not a dialog."""
         if self.classifier is not None or self._classifier_job is not None:
             return self._classifier_job
-        job = self.run(job_load_classifier, "Loading the model", self._classifier_loaded, settings=self.settings)
+        job = Job(partial(job_load_classifier, settings=self.settings), name="Loading the model")
+        job.signals.result.connect(self._classifier_loaded)
+        if quiet:
+            job.signals.error.connect(lambda message, _details: self.model_problem.emit(message))
+        else:
+            job.signals.error.connect(lambda message, details: self.failed.emit("Loading the model", message, details))
+        job.signals.finished.connect(lambda job=job: self.jobs.remove(job) if job in self.jobs else None)
         job.signals.finished.connect(self._classifier_job_done)
+        self.jobs.append(job)
+        self.job_started.emit(job, "Loading the model")
+        job.start()
         self._classifier_job = job
         return job
 
@@ -355,12 +386,16 @@ class Controller(QObject):
         )
 
     def _classified(self, result) -> None:
-        predictions, decisions = result
+        predictions, rows = result
         if self.session is None:
             return
         self.session.set_predictions(predictions)
-        self.session.reload_decisions() if self.session.workspace is not None else None
+        self.session.prepared_rows = rows
         self.session_changed.emit(self.session)
+        # Decisions made while the job ran are not in the prepared rows: redraw those products.
+        decided, self._decided_during_job = self._decided_during_job, set()
+        if decided:
+            self.products_changed.emit(sorted(decided))
         counts: dict[str, int] = {}
         for p in predictions:
             counts[p.status] = counts.get(p.status, 0) + 1
@@ -371,10 +406,18 @@ class Controller(QObject):
         if self.session is None:
             self.message.emit("Open a delivery first.")
             return None
-        return self.run(job_map, "Mapping attributes", self._mapped, session=self.session)
+        return self.run(
+            job_map,
+            "Mapping attributes",
+            self._mapped,
+            session=self.session,
+            embedding_model=self.settings.embedding_model,
+        )
 
     def _mapped(self, result) -> None:
-        columns, values, product_values = result
+        columns, values, product_values, problems = result
+        if problems:
+            self.message.emit("Mapping: " + "; ".join(problems))
         if self.session is None:
             return
         self.session.values = product_values
@@ -445,6 +488,7 @@ class Controller(QObject):
         except Exception as exc:  # noqa: BLE001 - the store refuses e.g. unknown categories
             self.failed.emit("Decision not saved", str(exc), "")
             return False
+        self._decided_during_job.add(product_id)
         self.products_changed.emit([product_id])
         return done
 

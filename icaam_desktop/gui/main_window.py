@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         c.classifier_changed.connect(self._classifier_changed)
         c.job_started.connect(self.status.track)
         c.sheet_needed.connect(self._choose_sheet)
+        c.model_problem.connect(self._model_problem)
         c.failed.connect(lambda title, message, details: show_error(self, title, message, details))
         c.message.connect(lambda text: self.status.show_message(text, 8000))
         self.grid.current_product.connect(self._show_product)
@@ -141,12 +142,12 @@ class MainWindow(QMainWindow):
         else:
             self.controller.restore_last()
         if load_model:
-            self.controller.load_classifier()
+            self.controller.load_classifier(quiet=True)
 
     # -- reacting --------------------------------------------------------------------------------
     def _session_changed(self, session) -> None:
         current = self.grid.current_product_id()
-        self.grid_model.set_rows(session.rows() if session else [])
+        self.grid_model.set_rows(session.take_rows() if session else [])
         if session is not None and (self.tree_model.taxonomy is not session.taxonomy):
             self.tree_model.set_taxonomy(session.taxonomy)
             self.filter_bar.set_taxonomy(session.taxonomy)
@@ -175,6 +176,11 @@ class MainWindow(QMainWindow):
             return
         self.status.set_device(getattr(classifier, "device_description", "") or "CPU")
         self.status.set_model(getattr(classifier, "version", "") or "unknown")
+
+    def _model_problem(self, message: str) -> None:
+        self.status.set_model("not available")
+        self.status.model.setToolTip(message)
+        self.status.show_message(f"No model loaded: {message} (Settings… picks another)", 15_000)
 
     def _map(self) -> None:
         self.tabs.setCurrentWidget(self.mapping)

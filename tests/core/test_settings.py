@@ -33,7 +33,14 @@ def test_round_trip(tmp_path):
 
 @pytest.mark.parametrize(
     "change",
-    [{"device": "tpu"}, {"batch_size": 0}, {"batch_size": "8"}, {"thresholds": [1.5]}, {"model_path": "/nope/x"}],
+    [
+        {"device": "tpu"},
+        {"batch_size": 0},
+        {"batch_size": "8"},
+        {"thresholds": [1.5]},
+        {"model_path": "/nope/x"},
+        {"embedding_model": "/nope/minilm"},
+    ],
 )
 def test_validation_rejects_bad_values(change):
     settings = Settings(**change)

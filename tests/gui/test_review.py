@@ -147,8 +147,24 @@ def test_attribute_edit_is_a_decision(window, tmp_path):
     assert ("base_colour", "black") in [(r[1], r[2]) for r in decisions_in_db(tmp_path / "ws.sqlite")]
 
 
-def test_opening_a_folder_with_two_sheets_asks_which(window, qtbot, tmp_path):
+def test_opening_a_folder_with_two_sheets_asks_which(window, qtbot, tmp_path, monkeypatch):
+    import shutil
+
+    from icaam_desktop.gui import main_window
+
     demo = window.controller.session.delivery.root
-    with qtbot.waitSignal(window.controller.sheet_needed, timeout=30_000) as asked:
-        window.controller.open_delivery(demo)
-    assert set(asked.args[0].candidates) >= {"products.csv", "labels.csv"}
+    folder = tmp_path / "two-sheets"
+    shutil.copytree(demo / "images", folder / "images")
+    shutil.copy(demo / "products.csv", folder / "products.csv")
+    shutil.copy(demo / "products.csv", folder / "products-copy.csv")  # equally plausible: the analyst must pick
+    asked = []
+
+    def pick(parent, title, label, items, current, editable):
+        asked.append(list(items))
+        return "products-copy.csv", True
+
+    monkeypatch.setattr(main_window.QInputDialog, "getItem", staticmethod(pick))
+    with qtbot.waitSignal(window.controller.session_changed, timeout=60_000):
+        window.controller.open_delivery(folder)
+    assert asked and set(asked[0]) == {"products.csv", "products-copy.csv"}
+    assert window.controller.session.delivery.sheet.path.name == "products-copy.csv"

@@ -114,6 +114,9 @@ class ReviewSession:
         self.attribute_decisions: dict[tuple[str, str], Decision] = {}
         self._memory_log: list[Decision] = []  # undo stack when there is no store
         self.products: list[Product] = list(delivery.products)
+        self._required: dict[str, list[str]] = {}  # category -> required attribute codes
+        # Rows computed on a worker thread for the next grid fill (40,000 rows take a while to build).
+        self.prepared_rows: list[ProductRow] | None = None
         self._index = {p.product_id: i for i, p in enumerate(self.products)}
         for raw in decisions or []:
             self._apply(read_decision(raw))
@@ -151,11 +154,11 @@ class ReviewSession:
         code = self.final_category(product_id)
         if not code or code not in self.taxonomy.categories:
             return []
-        return [
-            spec.code
-            for spec in self.taxonomy.required_attributes(code)
-            if not spec.is_identifier and not self.attribute_value(product_id, spec.code)
-        ]
+        required = self._required.get(code)
+        if required is None:
+            required = [s.code for s in self.taxonomy.required_attributes(code) if not s.is_identifier]
+            self._required[code] = required
+        return [a for a in required if not self.attribute_value(product_id, a)]
 
     def row(self, product_id: str) -> ProductRow:
         product = self.product(product_id)
@@ -181,6 +184,14 @@ class ReviewSession:
 
     def rows(self) -> list[ProductRow]:
         return [self.row(p.product_id) for p in self.products]
+
+    def prepare_rows(self) -> None:
+        """Build every grid row now (call on a worker thread); ``take_rows`` hands them to the GUI."""
+        self.prepared_rows = self.rows()
+
+    def take_rows(self) -> list[ProductRow]:
+        rows, self.prepared_rows = self.prepared_rows, None
+        return rows if rows is not None else self.rows()
 
     # -- deciding ----------------------------------------------------------------------------
     def decide(self, product_id: str, *, field: str, value: str | None, note: str = "") -> Decision:

@@ -258,6 +258,49 @@ def normalise(x: torch.Tensor, *, mean: Sequence[float], std: Sequence[float]) -
     return (x - m) / s
 
 
+def resize_to(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Cached photos -> the model's input size (the inference pipeline squashes straight to it)."""
+    if x.shape[-1] == size:
+        return x
+    return F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+
+
+def cache_outputs(
+    model,
+    cache: torch.Tensor,
+    rows: np.ndarray,
+    *,
+    device: torch.device,
+    mean: Sequence[float],
+    std: Sequence[float],
+    variant: int,
+    batch: int,
+    amp: bool,
+    size: int = 224,
+    flip: bool = False,
+    features: bool = False,
+):
+    """Eval-mode outputs for ``rows`` of the cache (one variant, no augmentation).
+
+    Leaf logits as a numpy array, or (``features=True``) pooled features as a tensor on ``device``.
+    """
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for s in range(0, len(rows), batch):
+            idx = torch.as_tensor(rows[s : s + batch], device=cache.device)
+            x = resize_to(cache[idx, variant].to(device, non_blocking=True).float().div_(255.0), size)
+            if flip:
+                x = x.flip(3)
+            x = normalise(x, mean=mean, std=std).contiguous(memory_format=torch.channels_last)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                y = model.forward_features(x) if features else model(x)
+            out.append(y.float() if features else y.float().cpu())
+    if features:
+        return torch.cat(out)
+    return torch.cat(out).numpy() if out else np.zeros((0, model.head.out_features), dtype=np.float32)
+
+
 def class_weights(labels: np.ndarray, n_classes: int, *, power: float = 0.5) -> torch.Tensor:
     """Loss weights ~ count^-power, normalised to mean 1 over the training samples (imbalance softened)."""
     counts = np.bincount(labels, minlength=n_classes).astype(np.float64)

@@ -53,9 +53,11 @@ from icaam_desktop.core.taxonomy import Taxonomy
 from icaam_desktop.core.training.data import (
     SPLIT_SEED,
     build_cache,
+    cache_outputs,
     class_weights,
     load_catalog,
     normalise,
+    resize_to,
     split_items,
 )
 
@@ -157,57 +159,6 @@ def _train_mode(model: HierarchicalClassifier) -> None:
     model.train()
     for mod in getattr(model, "_frozen", []):
         mod.eval()
-
-
-def _resize(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Cached photos -> the model's input size (the inference pipeline squashes straight to it)."""
-    if x.shape[-1] == size:
-        return x
-    return F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-
-
-def _logits(
-    model, data: _Data, rows: np.ndarray, *, device, mean, std, variant: int, batch: int, amp: bool, size: int = 224
-):
-    """Eval-mode leaf logits for ``rows`` of the cache (one variant, no augmentation)."""
-    model.eval()
-    out = []
-    with torch.inference_mode():
-        for s in range(0, len(rows), batch):
-            idx = torch.as_tensor(rows[s : s + batch], device=data.cache.device)
-            x = _resize(data.cache[idx, variant].to(device, non_blocking=True).float().div_(255.0), size)
-            x = normalise(x, mean=mean, std=std).contiguous(memory_format=torch.channels_last)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                out.append(model(x).float().cpu())
-    return torch.cat(out).numpy() if out else np.zeros((0, model.head.out_features), dtype=np.float32)
-
-
-def _features(
-    model,
-    data: _Data,
-    rows: np.ndarray,
-    *,
-    device,
-    mean,
-    std,
-    variant: int,
-    batch: int,
-    amp: bool,
-    flip=False,
-    size: int = 224,
-):
-    model.eval()
-    out = []
-    with torch.inference_mode():
-        for s in range(0, len(rows), batch):
-            idx = torch.as_tensor(rows[s : s + batch], device=data.cache.device)
-            x = _resize(data.cache[idx, variant].to(device).float().div_(255.0), size)
-            if flip:
-                x = x.flip(3)
-            x = normalise(x, mean=mean, std=std).contiguous(memory_format=torch.channels_last)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                out.append(model.forward_features(x).float())
-    return torch.cat(out)
 
 
 def _save_checkpoint(path: Path, state: dict) -> None:
@@ -381,7 +332,7 @@ def train_classifier(
                     ).clamp_(max=variants - 1)
                     try:
                         x = data.cache[rows, var].to(dev, non_blocking=True)
-                        x = normalise(_resize(augment_batch(x, generator=gen), input_size), mean=mean, std=std)
+                        x = normalise(resize_to(augment_batch(x, generator=gen), input_size), mean=mean, std=std)
                         x = x.contiguous(memory_format=torch.channels_last)
                         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
                             logits = net(x)
@@ -414,9 +365,9 @@ def train_classifier(
             dt_epoch = time.perf_counter() - t0
             seen_images += len(perm)
             train_time += dt_epoch
-            val_logits = _logits(
+            val_logits = cache_outputs(
                 ema_net,
-                data,
+                data.cache,
                 data.split["val"],
                 device=dev,
                 mean=mean,
@@ -479,7 +430,7 @@ def train_classifier(
     # ---- calibration, thresholds, test metrics, model folder
     val_rows, test_rows = data.split["val"], data.split["test"]
     kw = {"device": dev, "mean": mean, "std": std, "batch": 512, "amp": amp, "size": input_size}
-    val_logits = _logits(net, data, val_rows, variant=0, **kw)
+    val_logits = cache_outputs(net, data.cache, val_rows, variant=0, **kw)
     val_leaves = [data.leaves[i] for i in val_rows]
     y_val = data.y[val_rows].numpy()
     known = y_val >= 0
@@ -492,7 +443,7 @@ def train_classifier(
     metrics = {
         "validation": summarize(p_val, val_leaves, index=index, thresholds=thresholds),
         "test": summarize(
-            softmax(_logits(net, data, test_rows, variant=0, **kw), temperature),
+            softmax(cache_outputs(net, data.cache, test_rows, variant=0, **kw), temperature),
             test_leaves,
             index=index,
             thresholds=thresholds,
@@ -501,7 +452,7 @@ def train_classifier(
     }
     if variants > 1:
         metrics["test_degraded"] = summarize(
-            softmax(_logits(net, data, test_rows, variant=1, **kw), temperature),
+            softmax(cache_outputs(net, data.cache, test_rows, variant=1, **kw), temperature),
             test_leaves,
             index=index,
             thresholds=thresholds,
@@ -579,7 +530,7 @@ def _extended_metrics(test_rows, data, net, kw, labels, taxonomy, temperature, t
     except ImportError:
         return None
     try:
-        probs = softmax(_logits(net, data, test_rows, variant=0, **kw), temperature)
+        probs = softmax(cache_outputs(net, data.cache, test_rows, variant=0, **kw), temperature)
         return evaluate(
             y_true_leaf=[data.leaves[i] for i in test_rows],
             probs=probs,
@@ -601,7 +552,7 @@ def _train_head_only(net, data, *, dev, mean, std, amp, size, loss_fn, variants,
         if cancel is not None:
             cancel.raise_if_cancelled()
         progress(0, None, f"features of photo variant {v}{' mirrored' if flip else ''}")
-        feats.append(_features(net, data, rows, variant=v, flip=flip, **kw))
+        feats.append(cache_outputs(net, data.cache, rows, variant=v, flip=flip, features=True, **kw))
         ys.append(data.y[rows].to(dev))
     x, y = torch.cat(feats).to(dev), torch.cat(ys)
     head = net.head

@@ -1,0 +1,82 @@
+"""Mapping the demo delivery with the real mapper, then accepting and changing mappings from the view."""
+
+from __future__ import annotations
+
+import pytest
+
+from icaam_desktop.core.store import Workspace
+from icaam_desktop.gui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def mapped(qtbot, tmp_path):
+    """The demo mapped by the real mapper (bundled MiniLM), through the window's Map action."""
+    db = tmp_path / "ws.sqlite"
+    window = MainWindow(db=str(db), load_model=False)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.controller.session_changed, timeout=60_000):
+        window.controller.open_demo()
+    errors = []
+    window.controller.failed.connect(lambda *a: errors.append(a))
+    with qtbot.waitSignal(window.controller.mapping_changed, timeout=300_000):
+        window._map()
+    assert not errors, errors
+    yield window, db
+    window.close()
+
+
+def row_of(model, column):
+    return next(i for i, r in enumerate(model.rows) if r.column == column)
+
+
+def test_mapping_view_accept_change_none_and_values(mapped, qtbot):
+    window, db = mapped
+    view = window.mapping
+    columns = view.columns
+    assert columns.rowCount() == len(window.controller.session.delivery.sheet.columns) == 15
+    colour = columns.rows[row_of(columns, "Colour")]
+    assert colour.attributes == ["base_colour"] and colour.confidence > 0 and colour.reasons
+    assert "Colour" in view.summary.text() or "columns mapped" in view.summary.text()
+    assert view.attribute_combo.count() > 0
+    # The value table of the selected attribute lists distinct supplier values, unmapped ones first (red).
+    values = view.value_model
+    assert values.rowCount() > 0
+    flags = [v.option_code is None for v in values.rows]
+    assert flags == sorted(flags, reverse=True)
+
+    view.column_table.setCurrentIndex(columns.index(row_of(columns, "Colour"), 0))
+    view.accept_column()
+    view.column_table.setCurrentIndex(columns.index(row_of(columns, "Dept"), 0))
+    view.none_column()
+    with Workspace.open(db) as ws:
+        matches = {m.supplier_column: m for m in ws.column_matches("demo")}
+        memory = ws.supplier_memory(ws.supplier_of("demo"))
+    assert matches["Colour"].attribute == "base_colour" and matches["Colour"].source == "analyst"
+    assert memory.columns["Colour"] == ["base_colour"]
+    assert memory.columns["Dept"] == []
+    assert columns.rows[row_of(columns, "Colour")].accepted
+
+    # A value: pick the gender attribute's table and set one value's option explicitly.
+    i = view.attribute_combo.findData("gender")
+    assert i >= 0
+    view.attribute_combo.setCurrentIndex(i)
+    row = next(r for r, v in enumerate(view.value_model.rows) if v.supplier_value.lower() in ("mens", "male", "men"))
+    supplier_value = view.value_model.rows[row].supplier_value
+    window.controller.accept_value("gender", supplier_value, "men")
+    view.value_model.set_option(row, "men")
+    with Workspace.open(db) as ws:
+        stored = {(v.attribute, v.supplier_value): v for v in ws.value_matches("demo")}
+    assert stored[("gender", supplier_value)].option_code == "men"
+    assert stored[("gender", supplier_value)].source == "analyst"
+
+    # Mapped values reach the product panel's attribute table.
+    session = window.controller.session
+    pid = session.products[0].product_id
+    window.controller.decide("override", pid, "sweaters")
+    assert session.attribute_value(pid, "brand")  # filled from the Brand column by the mapper
+    window.grid.select_product(pid)
+    model = window.panel.attributes
+    brand_row = next(r for r in range(model.rowCount()) if model._rows[r][0].code == "brand")
+    assert brand_row not in model.missing_rows()

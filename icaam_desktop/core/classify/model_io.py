@@ -35,8 +35,16 @@ class ModelTaxonomyMismatch(ModelError):
     """The model was trained on another category tree than the one in use."""
 
 
-def select_device(requested: str = "auto") -> tuple[torch.device, str]:
-    """``auto`` | ``cpu`` | ``cuda`` -> (device, a sentence saying what was picked and why)."""
+def select_device(requested: str = "auto") -> torch.device:
+    """``auto`` | ``cpu`` | ``cuda`` -> the torch device (``device_choice`` also says why)."""
+    return device_choice(requested)[0]
+
+
+def device_choice(requested: str = "auto") -> tuple[torch.device, str]:
+    """``auto`` | ``cpu`` | ``cuda`` -> (device, a sentence: "CUDA: NVIDIA H100 ..." or "CPU (no CUDA device)").
+
+    ``cuda`` without a usable GPU raises ``RuntimeError`` with the reason.
+    """
     requested = (requested or "auto").lower()
     if requested not in ("auto", "cpu", "cuda") and not requested.startswith("cuda:"):
         raise ValueError(f"device must be auto, cpu or cuda, not {requested!r}")
@@ -241,7 +249,7 @@ def load_classifier(path: str | Path | None = None, *, device: str = "auto") -> 
     for key in ("labels", "backbone", "taxonomy_fingerprint"):
         if key not in card:
             raise ModelError(f"{folder / CARD_FILE} lacks {key!r}")
-    dev, why = select_device(device)
+    dev, why = device_choice(device)
     backbone = create_backbone(card["backbone"], pretrained=False)
     model = HierarchicalClassifier(backbone, len(card["labels"]))
     tensors, _ = read_state_dict(weights)

@@ -45,7 +45,7 @@ from icaam_desktop.core.classify.hierarchy import (
     fit_temperature,
     softmax,
 )
-from icaam_desktop.core.classify.model_io import save_classifier, select_device
+from icaam_desktop.core.classify.model_io import device_choice, save_classifier
 from icaam_desktop.core.classify.pipeline import is_oom
 from icaam_desktop.core.classify.quality import fit_thresholds, short_report, summarize
 from icaam_desktop.core.jobs import Cancelled, CancelToken, Progress, no_progress
@@ -203,7 +203,7 @@ def train_classifier(
     t_start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    dev, dev_why = select_device(device)
+    dev, dev_why = device_choice(device)
     amp = dev.type == "cuda"
     if workers is None:
         workers = (os.cpu_count() or 1) if dev.type == "cuda" else 0

@@ -58,17 +58,32 @@ class OptionKeys:
                 return hit[0], reading.weight * hit[1], hit[2], reading
         return None
 
-    def partial(self, readings: Iterable[Reading]) -> tuple[str, float, str, str] | None:
-        """A single word (or pair) of a reading that names exactly one option."""
+    def partial(self, readings: Iterable[Reading], vocab: Vocabulary) -> tuple[str, float, str, str] | None:
+        """A single word (or pair) of a reading that names exactly one option ("Kids - Boys" -> Boys).
+
+        Each piece is read through the vocabulary too ("navy" -> Navy Blue). Pieces naming several options of an
+        attribute with a "Multi" option ("Black/White") give that option.
+        """
         for reading in readings:
             words = match_key(reading.text).split()
             if len(words) < 2:
                 continue
-            pieces = words + [" ".join(words[i : i + 2]) for i in range(len(words) - 1)]
-            found = {self.keys[p][0]: (self.keys[p], p) for p in pieces if p in self.keys}
+            pieces = [" ".join(words[i : i + 2]) for i in range(len(words) - 1)] + words
+            found: dict[str, tuple[tuple[str, float, str], str]] = {}
+            covered: set[str] = set()
+            for piece in pieces:
+                if set(piece.split()) <= covered:
+                    continue  # "navy blue" already named an option: "blue" alone adds nothing
+                hit = self.lookup(vocab.value_readings(piece))
+                if hit:
+                    found.setdefault(hit[0], ((hit[0], hit[1], hit[2]), piece))
+                    covered |= set(piece.split())
             if len(found) == 1:
                 (code, weight, label), piece = next(iter(found.values()))
                 return code, reading.weight * weight * PARTIAL_WEIGHT, label, piece
+            several = self.keys.get("multi") or self.keys.get("multicolour") or self.keys.get("multicolor")
+            if len(found) > 1 and several:
+                return several[0], reading.weight * PARTIAL_WEIGHT, several[2], " + ".join(p for _, p in found.values())
         return None
 
 
@@ -116,12 +131,12 @@ def normalise_value(
         code, weight, label = keys.keys[best[1]]
         confidence = round(0.85 * weight * best[0] / 100, 3)
         return ValueMatch(attribute.code, raw, code, confidence, [f"spelled like '{label}' ({best[0] / 100:.2f})"])
-    part = keys.partial(readings)
+    part = keys.partial(readings, vocab)
     if part:
         code, confidence, label, piece = part
-        return ValueMatch(
-            attribute.code, raw, code, round(confidence, 3), [f"the word '{piece}' names option '{label}'"]
-        )
+        several = " + " in piece
+        why = f"'{piece}' name several options: '{label}'" if several else f"the word '{piece}' names option '{label}'"
+        return ValueMatch(attribute.code, raw, code, round(confidence, 3), [why])
     if embedder is not None and attribute.options:
         embedded = _embedding_match(attribute, raw, readings, embedder)
         if embedded:

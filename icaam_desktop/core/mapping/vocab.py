@@ -9,6 +9,7 @@ is specific to one supplier.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -183,6 +184,10 @@ def _value_readings(vocab: Vocabulary, value: str) -> tuple[Reading, ...]:
     if not base:
         return ()
     _add(readings, base, 1.0, "")
+    dominant = _dominant_fibre(value)
+    if dominant:
+        for reading in dominant:
+            _add(readings, reading, W_STRIPPED, "main fibre of the composition")
     whole_abbr = vocab.abbreviations.get(base)
     if whole_abbr:
         _add(readings, whole_abbr, W_ABBREVIATION, f"abbreviation '{base}'")
@@ -212,6 +217,29 @@ def _value_readings(vocab: Vocabulary, value: str) -> tuple[Reading, ...]:
             for alt in _synonyms(vocab.value_synonyms, stripped):
                 _add(readings, alt, reading.weight * W_STRIPPED * W_SYNONYM, f"synonym of '{stripped}'")
     return tuple(readings.values())
+
+
+# "60% cotton" or "cotton 60%": a share and a word that starts with a letter.
+_SHARE = re.compile(
+    r"(\d{1,3}(?:[.,]\d+)?)\s*%\s*([^\W\d_][^\d%,;/+]*)|([^\W\d_][^\d%,;/+]*?)\s*(\d{1,3}(?:[.,]\d+)?)\s*%"
+)
+
+
+def _dominant_fibre(value: str) -> list[str]:
+    """``"60% cotton, 40% polyester"`` -> ``["cotton blend", "cotton"]``; ``"95% Baumwolle 5% Elasthan"`` -> ``["baumwolle"]``.
+
+    Compositions name the main fibre first by share; under 90% it is a blend of it.
+    """
+    shares: list[tuple[float, str]] = []
+    for m in _SHARE.finditer(value):
+        number, word = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        word = normalise_text(word)
+        if word:
+            shares.append((float(number.replace(",", ".")), word))
+    if len(shares) < 2:
+        return []
+    share, fibre = max(shares)
+    return [fibre] if share >= 90 else [f"{fibre} blend", fibre]
 
 
 @lru_cache(maxsize=4)

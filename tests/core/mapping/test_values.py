@@ -143,3 +143,16 @@ def test_memory_wins_and_says_so(taxonomy):
     match = normalise_value(taxonomy.attributes["base_colour"], "Petrol", memory=memory)
     assert (match.option_code, match.source) == ("turquoise_blue", SOURCE_MEMORY)
     assert code(taxonomy, "base_colour", "Petrol") == "teal"  # without memory: the vocabulary's reading
+
+
+def test_compositions_take_the_main_fibre(taxonomy):
+    assert code(taxonomy, "fabric", "60% cotton, 40% polyester") == "cotton_blend"
+    assert code(taxonomy, "fabric", "95% Baumwolle 5% Elasthan") == "cotton"
+    assert code(taxonomy, "fabric", "Polyester 65% Baumwolle 35%") == "polyester"
+
+
+def test_several_colours_are_multi(taxonomy):
+    match = normalise_value(taxonomy.attributes["base_colour"], "Navy & White")
+    assert match.option_code == "multi" and "several options" in match.reasons[0]
+    assert code(taxonomy, "base_colour", "Schwarz/Weiß") == "multi"
+    assert code(taxonomy, "gender", "Men/Women") is None  # no "several" option there: reported, not guessed

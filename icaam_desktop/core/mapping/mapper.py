@@ -94,6 +94,7 @@ def map_delivery(
         matches += match_columns(free_cols, profiles, attributes, taxonomy, embedder=embedder, **kwargs)
     except EmbeddingModelError as exc:
         result.problems.append(f"meaning signal off: {exc}")
+        embedder = None  # the values' last-resort embedding step is off too
         matches += match_columns(free_cols, profiles, attributes, taxonomy, embedder=None, **kwargs)
     order = {c: i for i, c in enumerate(columns)}
     result.columns = sorted(matches, key=lambda m: order.get(m.supplier_column, len(order)))

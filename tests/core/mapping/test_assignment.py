@@ -170,3 +170,23 @@ def test_run_together_headers(taxonomy, make_delivery):
     ]
     result = map_delivery(make_delivery(["ID", "SLEEVELENGTH", "BASECOLOUR"], rows), taxonomy, use_embeddings=False)
     assert mapping(result) == {"ID": {"sku"}, "SLEEVELENGTH": {"sleeve_length"}, "BASECOLOUR": {"base_colour"}}
+
+
+class BrokenEmbedder:
+    """A model folder that fails at first use (a corrupt download): the mapper must go on without meaning."""
+
+    name = "broken"
+
+    def encode(self, texts):
+        from icaam_desktop.core.mapping.embeddings import EmbeddingModelError
+
+        raise EmbeddingModelError("cannot load embedding model /nowhere: corrupt")
+
+
+def test_a_broken_embedding_model_is_a_note_not_a_crash(taxonomy, make_delivery):
+    rows = [[f"P{i}", "qq", c] for i, c in enumerate(["Red", "Aubergine"] * 5)]
+    result = map_delivery(make_delivery(["Nr", "Hue", "Colour"], rows), taxonomy, embedder=BrokenEmbedder())
+    assert any("meaning signal off" in p for p in result.problems)  # "Hue" needed the meaning signal
+    assert mapping(result)["Colour"] == {"base_colour"}
+    unmapped = {v.supplier_value for v in result.values if v.option_code is None}
+    assert unmapped == {"Aubergine"}  # the values' embedding step was skipped, not crashed

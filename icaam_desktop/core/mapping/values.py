@@ -20,6 +20,8 @@ from icaam_desktop.core.taxonomy import AttributeSpec
 FUZZY_CUTOFF = 88.0  # rapidfuzz ratio on normalised keys: catches typos, not different words
 PARTIAL_WEIGHT = 0.6  # one word of the value names exactly one option ("Kids - Boys" -> Boys)
 CORE_WEIGHT = 0.97  # the option label without the attribute's own words ("Slim" -> Slim Fit)
+# The option a value naming several options at once stands for ("Black/White" -> Multi, "Men/Women" -> Unisex).
+SEVERAL_KEYS = ("multi", "multicolour", "multicolor", "multicoloured", "unisex", "assorted", "mixed")
 EMBEDDING_MIN_COSINE = 0.85
 EMBEDDING_MIN_MARGIN = 0.05
 EMBEDDING_CONFIDENCE = 0.5
@@ -81,7 +83,7 @@ class OptionKeys:
             if len(found) == 1:
                 (code, weight, label), piece = next(iter(found.values()))
                 return code, reading.weight * weight * PARTIAL_WEIGHT, label, piece
-            several = self.keys.get("multi") or self.keys.get("multicolour") or self.keys.get("multicolor")
+            several = next((self.keys[k] for k in SEVERAL_KEYS if k in self.keys), None)
             if len(found) > 1 and several:
                 return several[0], reading.weight * PARTIAL_WEIGHT, several[2], " + ".join(p for _, p in found.values())
         return None

@@ -155,4 +155,5 @@ def test_several_colours_are_multi(taxonomy):
     match = normalise_value(taxonomy.attributes["base_colour"], "Navy & White")
     assert match.option_code == "multi" and "several options" in match.reasons[0]
     assert code(taxonomy, "base_colour", "Schwarz/Weiß") == "multi"
-    assert code(taxonomy, "gender", "Men/Women") is None  # no "several" option there: reported, not guessed
+    assert code(taxonomy, "gender", "Men/Women") == "unisex"
+    assert code(taxonomy, "season", "Summer/Winter") is None  # no "several" option there: reported, not guessed

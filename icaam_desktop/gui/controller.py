@@ -209,6 +209,7 @@ class Controller(QObject):
     classifier_changed = Signal(object)
     job_started = Signal(object, str)  # Job, title
     sheet_needed = Signal(object)  # NeedsSheet
+    exported = Signal(object)  # core.export.ExportReport
     model_problem = Signal(str)  # the model could not be loaded (start-up: shown in the status bar)
     failed = Signal(str, str, str)  # title, message, details
     message = Signal(str)
@@ -464,11 +465,12 @@ class Controller(QObject):
         )
 
     def _exported(self, report) -> None:
-        text = getattr(report, "summary", None)
-        text = text() if callable(text) else text
-        out = getattr(report, "out", None) or getattr(report, "path", "")
-        rows = getattr(report, "n_rows", None) or getattr(report, "rows", None)
-        self.message.emit(text or f"Exported {rows if rows is not None else ''} products to {out}".replace("  ", " "))
+        skipped = report.skipped_by_reason() if hasattr(report, "skipped_by_reason") else {}
+        text = f"Exported {report.rows} products to {report.path}"
+        if skipped:
+            text += "; skipped " + ", ".join(f"{n} ({reason})" for reason, n in skipped.most_common(3))
+        self.exported.emit(report)
+        self.message.emit(text)
 
     # -- decisions (GUI thread, one small transaction each) ----------------------------------------
     def decide(self, action: str, product_id: str, code: str | None = None) -> bool:

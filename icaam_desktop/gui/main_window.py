@@ -29,6 +29,7 @@ from icaam_desktop.gui.views.mapping_view import MappingView
 from icaam_desktop.gui.views.product_panel import ProductPanel
 from icaam_desktop.gui.views.status_area import StatusArea
 from icaam_desktop.gui.views.taxonomy_picker import TaxonomyPicker
+from icaam_desktop.gui.workers import all_pools
 
 
 class MainWindow(QMainWindow):
@@ -60,6 +61,9 @@ class MainWindow(QMainWindow):
         review.addWidget(self.panel)
         review.setStretchFactor(0, 3)
         review.setStretchFactor(1, 2)
+        self.review_splitter = review
+        self._splitter_touched = False
+        review.splitterMoved.connect(lambda *_: setattr(self, "_splitter_touched", True))
         self.tabs.addTab(review, "Review")
         self.mapping = MappingView()
         self.tabs.addTab(self.mapping, "Attribute mapping")
@@ -134,7 +138,21 @@ class MainWindow(QMainWindow):
         self.mapping.column_decided.connect(c.accept_column)
         self.mapping.value_decided.connect(c.accept_value)
 
+    def fit_grid_columns(self) -> None:
+        """Give the grid a whole number of columns and the rest to the panel (no ragged gap)."""
+        total = self.review_splitter.width()
+        cell = self.grid.gridSize().width()
+        columns = max(2, int(total * 0.58) // cell)
+        grid = columns * cell + self.grid.verticalScrollBar().sizeHint().width() + 2 * self.grid.frameWidth() + 12
+        self.review_splitter.setSizes([grid, max(360, total - grid)])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self._splitter_touched:
+            self.fit_grid_columns()
+
     def _after_show(self, *, demo: bool, load_model: bool) -> None:
+        self.fit_grid_columns()
         if self.controller.settings.problems:
             self.status.show_message("; ".join(self.controller.settings.problems), 10000)
         if demo:
@@ -252,7 +270,13 @@ class MainWindow(QMainWindow):
         if session is None:
             self.status.show_message("Open a delivery first.", 5000)
             return None
-        dialog = ExportDialog(delivery=session.delivery.name, default_dir=Path.home(), parent=self)
+        statuses = [session.status(p.product_id) for p in session.products]
+        dialog = ExportDialog(
+            delivery=session.delivery.name,
+            default_dir=Path.home(),
+            counts={s: statuses.count(s) for s in set(statuses)},
+            parent=self,
+        )
         self._export_dialog = dialog
         if dialog.exec():
             self.controller.export(**dialog.options())
@@ -294,5 +318,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         QSettings().setValue("window/geometry", self.saveGeometry())
         self.thumbnails.cancel_all()
-        self.controller.close()
+        self.controller.close()  # cancels running jobs
+        for pool in all_pools():
+            pool.waitForDone(5000)  # a cancelled job stops at its next unit of work
         super().closeEvent(event)

@@ -168,3 +168,54 @@ def test_opening_a_folder_with_two_sheets_asks_which(window, qtbot, tmp_path, mo
         window.controller.open_delivery(folder)
     assert asked and set(asked[0]) == {"products.csv", "products-copy.csv"}
     assert window.controller.session.delivery.sheet.path.name == "products-copy.csv"
+
+
+def test_review_with_the_keyboard(window, qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    session = window.controller.session
+    session.set_predictions(fake_predictions(session))
+    window._session_changed(session)
+    with qtbot.waitActive(window):  # shortcuts reach the active window only, as for a user
+        window.show()
+        window.activateWindow()
+    window.grid.setFocus()
+    first, second, third = (p.product_id for p in session.products[:3])
+    assert window.grid.current_product_id() == first
+    qtbot.keyClick(window.grid, Qt.Key.Key_A)  # accept, then on to the next needing review
+    assert session.status(first) == "accepted"
+    assert window.grid.current_product_id() == second
+    qtbot.keyClick(window.grid, Qt.Key.Key_R)  # reject
+    assert session.status(second) == "rejected"
+    assert window.grid.current_product_id() == third
+    qtbot.keyClick(window.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the reject
+    assert session.status(second) == "review"
+    assert window.grid.current_product_id() == second
+    qtbot.keyClick(window.grid, Qt.Key.Key_Space)  # next needing review
+    assert window.grid.current_product_id() == third
+    qtbot.keyClick(window.grid, Qt.Key.Key_Return)  # Enter accepts too
+    assert session.status(third) == "accepted"
+    # Typing in the search box filters; it does not accept or reject anything.
+    qtbot.keyClicks(window.filter_bar.search, "ar")
+    assert [r[1] for r in decisions_in_db(tmp_path / "ws.sqlite")].count("category") == 3
+
+
+def test_export_from_the_window(window, qtbot, tmp_path):
+    import csv
+
+    session = window.controller.session
+    with Workspace.open(tmp_path / "ws.sqlite") as ws:
+        ws.save_predictions("demo", fake_predictions(session))
+    session.set_predictions(fake_predictions(session))
+    window.controller.decide("accept", session.products[0].product_id)
+    window.controller.decide("override", session.products[1].product_id, "sandals")
+    out = tmp_path / "out.csv"
+    with qtbot.waitSignal(window.controller.exported, timeout=60_000) as done:
+        window.controller.export(out=out, labels=False, include_unaccepted=False)
+    assert done.args[0].rows == 2
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    assert [r["categories"] for r in rows] == ["tshirts", "sandals"]
+    with qtbot.waitSignal(window.controller.exported, timeout=60_000) as done:
+        window.controller.export(out=out, labels=True, include_unaccepted=True)
+    assert done.args[0].rows == 50

@@ -55,7 +55,7 @@ def column_rows(matches: list[ColumnMatch], *, columns: list[str], samples: dict
 
 
 class ColumnMappingModel(QAbstractTableModel):
-    HEADERS = ("Supplier column", "Retailer attribute", "Confidence", "Why", "Examples")
+    HEADERS = ("Supplier column", "Retailer attribute", "Confidence", "Examples", "Why")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -101,8 +101,8 @@ class ColumnMappingModel(QAbstractTableModel):
             if col == 2:
                 return "analyst" if r.accepted else (f"{r.confidence:.0%}" if r.attributes else "")
             if col == 3:
-                return "; ".join(dict.fromkeys(r.reasons))
-            return ", ".join(r.samples[:4])
+                return ", ".join(r.samples[:4])
+            return "; ".join(dict.fromkeys(r.reasons))
         if role == Qt.ItemDataRole.BackgroundRole:
             if r.accepted:
                 return ACCEPTED_BRUSH
@@ -110,7 +110,8 @@ class ColumnMappingModel(QAbstractTableModel):
                 return LOW_BRUSH
         if role == Qt.ItemDataRole.ToolTipRole:
             alts = ", ".join(f"{a} {p:.0%}" for a, p in r.alternatives[:5])
-            return f"alternatives: {alts}" if alts else None
+            why = "\n".join(dict.fromkeys(r.reasons))
+            return why + (f"\nalternatives: {alts}" if alts else "")
         return None
 
 

@@ -47,15 +47,22 @@ def _file_row(edit: QLineEdit, pick) -> QHBoxLayout:
 class ExportDialog(QDialog):
     """Which products (accepted only / all with status), codes or labels, which file."""
 
-    def __init__(self, *, delivery: str, default_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, *, delivery: str, default_dir: Path, counts: dict[str, int] | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle(f"Export {delivery}")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Export “{delivery}”", objectName="panelTitle"))
+        if counts:
+            total = sum(counts.values())
+            detail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+            layout.addWidget(QLabel(f"{total} products: {detail}", objectName="panelSubtitle"))
         form = QFormLayout()
         layout.addLayout(form)
-        self.accepted_only = QRadioButton("Accepted products only (what the PIM should import)")
+        self.accepted_only = QRadioButton("Accepted products only: yours and the model's confident (auto) ones")
         self.all_products = QRadioButton("All products, with their review status")
         self.accepted_only.setChecked(True)
         group = QButtonGroup(self)

@@ -26,6 +26,15 @@ from icaam_desktop.core.mapping.model import ValueMatch
 from icaam_desktop.core.taxonomy import Taxonomy
 from icaam_desktop.gui.models.mapping import ColumnMappingModel, ColumnRow, ValueMappingModel
 
+MAX_COLUMN_WIDTH = 260
+
+
+def _fit_columns(table: QTableView) -> None:
+    """Columns as wide as their contents, capped, so the last (the reasons) stays in view."""
+    table.resizeColumnsToContents()
+    for column in range(table.model().columnCount() - 1):
+        table.setColumnWidth(column, min(table.columnWidth(column), MAX_COLUMN_WIDTH))
+
 
 def _table(model) -> QTableView:
     table = QTableView()
@@ -124,7 +133,7 @@ class MappingView(QWidget):
     def show_mapping(self, rows: list[ColumnRow], values: list[ValueMatch], taxonomy: Taxonomy | None) -> None:
         self.taxonomy = taxonomy
         self.columns.set_rows(rows, taxonomy)
-        self.column_table.resizeColumnsToContents()
+        _fit_columns(self.column_table)
         self.values = {}
         for v in values:
             self.values.setdefault(v.attribute, []).append(v)
@@ -146,7 +155,7 @@ class MappingView(QWidget):
     def _show_values(self, *_args) -> None:
         attribute = self.attribute_combo.currentData()
         self.value_model.set_rows(self.values.get(attribute, []), self.taxonomy)
-        self.value_table.resizeColumnsToContents()
+        _fit_columns(self.value_table)
         n = self.value_model.unmapped()
         self.unmapped_label.setText(f"{n} unmapped" if n else "all mapped")
 

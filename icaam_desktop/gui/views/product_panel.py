@@ -148,8 +148,11 @@ class ProductPanel(QWidget):
     def _show_levels(self) -> None:
         while self.levels.count():
             item = self.levels.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget()
+            if widget is not None:
+                widget.hide()  # gone now, not at the next event-loop turn (no overlapping rows)
+                widget.setParent(None)
+                widget.deleteLater()
         prediction = self.session.predictions.get(self.product_id) if self.session and self.product_id else None
         if prediction is None:
             note = "Not classified yet: Classify > Classify delivery (Ctrl+K)." if self.product_id else ""

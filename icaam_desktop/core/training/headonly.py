@@ -332,6 +332,7 @@ def retrain_head(
     epochs: int = DEFAULT_ITERATIONS,
     out_dir: Path | None = None,
     save: bool = True,
+    tracker=None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> HeadRetrainResult:
@@ -341,7 +342,10 @@ def retrain_head(
     MIN_VALIDATION validation products (the training split's own seed), temperature and thresholds
     are refitted there; otherwise the current ones are kept. The new model is saved (``save``) to
     ``out_dir`` (default: a new folder under the user data dir's ``models/``) with a card saying
-    what was done; activating it is the caller's choice (``tracking.activate_model``).
+    what was done; activating it is the caller's choice (``tracking.activate_model``). With a
+    ``tracking.RunTracker``, the retrain is logged to it: parameters, the fit on the corrections,
+    the validation metrics and plots when recalibrated, and the saved model (a new registry version).
+    The caller opens and finishes the run.
     """
     from icaam_desktop.core.classify.model_io import Classifier, save_classifier
 
@@ -419,8 +423,7 @@ def retrain_head(
     if save:
         model_dir = Path(out_dir) if out_dir else _default_out_dir(card["version"])
         save_classifier(new_model, folder=model_dir, card=retrained.card)
-    progress(1, 1, "done")
-    return HeadRetrainResult(
+    result = HeadRetrainResult(
         classifier=retrained,
         model_dir=model_dir,
         version=card["version"],
@@ -436,6 +439,40 @@ def retrain_head(
         skipped=skipped,
         validation=validation,
     )
+    if tracker is not None:
+        _log(tracker, result, catalog=catalog, delivery=delivery, epochs=epochs)
+    progress(1, 1, "done")
+    return result
+
+
+def _log(tracker, result: HeadRetrainResult, *, catalog: Path | None, delivery: str | None, epochs: int) -> None:
+    """Record a head-only retrain in an MLflow run (see ``core.training.tracking``)."""
+    tracker.log_params(
+        {
+            "mode": "head-only",
+            "parent_version": result.classifier.card.get("parent_version", ""),
+            "version": result.version,
+            "catalog": str(catalog or ""),
+            "delivery": delivery or "(all)",
+            "lbfgs_iterations": epochs,
+            "correction_weight": CORRECTION_WEIGHT,
+            "l2_to_previous_head": L2_TO_CURRENT,
+        }
+    )
+    tracker.log_metrics(
+        {
+            "corrections": result.n_corrections,
+            "catalog_photos": result.n_catalog,
+            "corrections_fit_before": result.corrections_fit_before,
+            "corrections_fit_after": result.corrections_fit_after,
+            "fit_seconds": result.fit_seconds,
+            "total_seconds": result.total_seconds,
+        }
+    )
+    if result.validation is not None:
+        tracker.log_evaluation(result.validation, prefix="val_")
+    if result.model_dir is not None:
+        tracker.log_model(result.model_dir)
 
 
 def _new_card(card: dict, *, n_decisions: int, n_catalog: int, catalog: Path | None) -> dict:

@@ -246,7 +246,18 @@ def test_twenty_overrides_change_those_predictions(small_delivery, classifier_an
     assert "head-only retrain from 20 corrections" in reloaded.card["head_only"]["note"]
     assert top_leaf(reloaded, overridden) == [after[pid] for pid in overridden]
     assert reloaded.backbone_id == classifier.backbone_id  # the embedding cache stays valid
-    # a second retrain finds every embedding cached
-    again = retrain_head(classifier=result.classifier, workspace=ws, taxonomy=taxonomy, save=False)
-    assert again.n_embedded == 0 and again.model_dir is None
+    # a second retrain finds every embedding cached, and is tracked in MLflow when asked
+    from mlflow.tracking import MlflowClient
+
+    from icaam_desktop.core.training.tracking import start_run
+
+    uri = f"sqlite:///{(tmp_path / 'mlflow' / 'mlflow.db').as_posix()}"
+    with start_run(tracking_uri=uri, run_name="head-only", params={}) as run:
+        again = retrain_head(
+            classifier=result.classifier, workspace=ws, taxonomy=taxonomy, out_dir=tmp_path / "again", tracker=run
+        )
+    assert again.n_embedded == 0
+    logged = MlflowClient(uri).get_run(run.run_id)
+    assert logged.data.params["mode"] == "head-only" and logged.data.metrics["corrections_fit_after"] >= 0.9
+    assert run.model_version == "1"
     ws.close()

@@ -116,9 +116,12 @@ def bench_set(name: str, clf, paths: list[Path], args) -> dict:
     run_pipeline(clf, paths[: min(len(paths), 2 * args.batch_size)], fp32)  # warm-up (workers, cudnn, caches)
     row["pipeline_fp32_img_s"], ref, _ = run_pipeline(clf, paths, fp32)
     row["naive_img_s"], naive = run_naive(clf, paths, workers)
-    variants = {"pipeline": PipelineOptions(batch_size=args.batch_size, num_workers=workers, channels_last=True)}
-    if dev.type == "cpu":
+    variants = {"pipeline": PipelineOptions(batch_size=args.batch_size, num_workers=workers)}  # the defaults
+    if dev.type == "cpu":  # the default picks bf16 on AVX-512 CPUs (cpu_bf16_pays); time both precisions
         variants["pipeline_bf16"] = PipelineOptions(batch_size=args.batch_size, num_workers=workers, autocast=True)
+        variants["pipeline_fp32_channels_last"] = PipelineOptions(
+            batch_size=args.batch_size, num_workers=workers, autocast=False
+        )
     if dev.type == "cuda":
         variants["pipeline_nvjpeg"] = PipelineOptions(batch_size=args.batch_size, num_workers=workers, gpu_decode=True)
         if args.compile:

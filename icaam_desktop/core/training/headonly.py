@@ -37,7 +37,7 @@ from icaam_desktop.core.taxonomy import Taxonomy
 CORRECTION_WEIGHT = 10.0  # one analyst decision weighs this many average catalogue photos
 L2_TO_CURRENT = 1e-3  # pull towards the current head, per weight (relative to the mean loss)
 DEFAULT_ITERATIONS = 40  # L-BFGS iterations (each one full pass over the examples)
-MAX_REPLAY = 3000  # uncorrected workspace products kept in place by distillation
+MAX_REPLAY = 3000  # photos of uncorrected workspace products kept in place by distillation
 CATALOG_PER_LEAF = 40  # catalogue photos per leaf per retrain (reweighted: the objective stays balanced)
 MIN_VALIDATION = 500  # catalogue validation products needed to refit temperature and thresholds
 EMBED_BATCH = 64
@@ -194,7 +194,7 @@ def _workspace_examples(
 ) -> tuple[list[_Example], list[_Example], int]:
     """(correction photos, replay photos, corrected products) from one delivery or all of them.
 
-    Replay: the first usable photo of each product without an analyst category decision.
+    Replay: the usable photos of each product without an analyst category decision.
     """
     from icaam_desktop.core.store import FIELD_CATEGORY, SOURCE_ANALYST
 
@@ -228,7 +228,10 @@ def _workspace_examples(
                 corrections.append(_Example(Path(im.path), target, CORRECTION_WEIGHT / len(usable), "correction"))
         for product_id, usable in images.items():
             if product_id not in decided and usable:
-                replay.append(_Example(Path(usable[0].path), np.zeros(0, dtype=bool), 1.0, "replay"))
+                # every photo (weight shared), so the cache then holds the whole delivery for predict_cached
+                replay += [
+                    _Example(Path(im.path), np.zeros(0, dtype=bool), 1.0 / len(usable), "replay") for im in usable
+                ]
     if len(replay) > MAX_REPLAY:
         keep = np.random.default_rng(0).choice(len(replay), MAX_REPLAY, replace=False)
         replay = [replay[i] for i in sorted(keep)]
@@ -521,3 +524,40 @@ def _default_out_dir(version: str) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", version)
     return paths.user_data_dir() / "models" / f"headonly-{safe}-{stamp}"
+
+
+def predict_cached(*, classifier, workspace, taxonomy: Taxonomy, delivery: str) -> tuple[list, list[str]]:
+    """Re-predict a delivery from the embedding cache alone: milliseconds after a head-only retrain.
+
+    Returns (predictions of the products whose usable photos are all cached, ids of the others);
+    the others (photos never embedded, or none usable) need the normal classifier run. Photos are
+    aggregated per product exactly as ``Classifier.predict_products`` does.
+    """
+    from icaam_desktop.core.classify.hierarchy import LevelIndex, aggregate_images, build_predictions
+    from icaam_desktop.core.store import image_key
+
+    classifier.check_taxonomy(taxonomy)
+    products = workspace.products(delivery)
+    keys = {p.product_id: [image_key(im.path) for im in p.images if im.ok] for p in products}
+    cached = workspace.get_embeddings(classifier.backbone_id, [k for ks in keys.values() for k in ks])
+    ready = [p for p in products if keys[p.product_id] and all(k in cached for k in keys[p.product_id])]
+    ready_ids = {p.product_id for p in ready}
+    others = [p.product_id for p in products if p.product_id not in ready_ids]
+    if not ready:
+        return [], others
+    rows, groups = [], []
+    for p in ready:
+        groups.append(list(range(len(rows), len(rows) + len(keys[p.product_id]))))
+        rows += [cached[k] for k in keys[p.product_id]]
+    probs = classifier.leaf_probs_from_embeddings(np.stack(rows))
+    index = LevelIndex.build(taxonomy, classifier.labels)
+    predictions = build_predictions(
+        [p.product_id for p in ready],
+        aggregate_images(probs, groups, method=classifier.aggregation),
+        index=index,
+        thresholds=classifier.thresholds or [0.0] * index.depth,
+        model_version=classifier.version,
+        n_images=[len(g) for g in groups],
+        reasons=[[f"{im.rel}: {im.verdict} ({im.reason})" for im in p.images if not im.ok] for p in ready],
+    )
+    return predictions, others

@@ -246,6 +246,17 @@ def test_twenty_overrides_change_those_predictions(small_delivery, classifier_an
     assert "head-only retrain from 20 corrections" in reloaded.card["head_only"]["note"]
     assert top_leaf(reloaded, overridden) == [after[pid] for pid in overridden]
     assert reloaded.backbone_id == classifier.backbone_id  # the embedding cache stays valid
+    # the delivery is re-predicted from the cache at once, and the workspace takes the new predictions
+    from icaam_desktop.core.training.headonly import predict_cached
+
+    predictions, not_cached = predict_cached(
+        classifier=result.classifier, workspace=ws, taxonomy=taxonomy, delivery="northwind60"
+    )
+    assert not_cached == [] and len(predictions) == N_PRODUCTS
+    by_id = {p.product_id: p for p in predictions}
+    assert [by_id[pid].leaf_code for pid in paths] == [after[pid] for pid in paths]
+    assert {p.model_version for p in predictions} == {result.version}
+    ws.save_predictions("northwind60", predictions)
     # a second retrain finds every embedding cached, and is tracked in MLflow when asked
     from mlflow.tracking import MlflowClient
 

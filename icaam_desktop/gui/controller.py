@@ -114,7 +114,9 @@ def job_load_classifier(progress, cancel: CancelToken, *, settings: Settings):
     """Import torch and load the model (seconds): always after the window is on screen."""
     progress(0, None, "Loading the model (torch)…")
     load_classifier = _need("icaam_desktop.core.classify", "load_classifier")
-    classifier = load_classifier(settings.model_path or None, device=settings.device)
+    from icaam_desktop.gui.training import active_model_folder
+
+    classifier = load_classifier(active_model_folder(settings.model_path), device=settings.device)
     options = getattr(classifier, "options", None)
     if options is not None and getattr(getattr(classifier, "device", None), "type", "cpu") == "cpu":
         # Decode in the worker thread, not in forked DataLoader processes: forking a process the size of
@@ -357,6 +359,41 @@ class Controller(QObject):
         job.start()
         self._classifier_job = job
         return job
+
+    def use_activated_model(self) -> None:
+        """After an activation: drop an explicit model path and reload (the activated model wins)."""
+        self.settings.model_path = ""
+        self.save_settings()
+        self.classifier = None
+        self.classifier_changed.emit(None)
+        self.load_classifier()
+
+    def retrain_now(self) -> Job | None:
+        """Head-only retrain on this workspace's decisions, then re-classify with the new model at once."""
+        if self.session is None or self.classifier is None:
+            self.message.emit("Open a delivery and wait for the model to load first.")
+            return None
+        from icaam_desktop.gui.training import job_retrain_head
+
+        return self.run(
+            job_retrain_head,
+            "Retraining the head",
+            self._retrained,
+            classifier=self.classifier,
+            workspace_path=self.workspace_path,
+            taxonomy=self.session.taxonomy,
+            delivery=self.session.delivery.name,
+        )
+
+    def _retrained(self, result) -> None:
+        self.classifier = result.classifier
+        self.classifier_changed.emit(result.classifier)
+        self.message.emit(
+            f"Retrained on {result.n_corrections} corrections in {result.total_seconds:.1f} s: "
+            f"corrections fit {result.corrections_fit_before:.0%} -> {result.corrections_fit_after:.0%}; "
+            f"model {result.version} (activated). Re-classifying…"
+        )
+        self.classify()
 
     def _classifier_loaded(self, classifier) -> None:
         self.classifier = classifier

@@ -29,6 +29,7 @@ from icaam_desktop.gui.views.mapping_view import MappingView
 from icaam_desktop.gui.views.product_panel import ProductPanel
 from icaam_desktop.gui.views.status_area import StatusArea
 from icaam_desktop.gui.views.taxonomy_picker import TaxonomyPicker
+from icaam_desktop.gui.views.training_panel import TrainingPanel
 from icaam_desktop.gui.workers import all_pools
 
 
@@ -99,6 +100,9 @@ class MainWindow(QMainWindow):
         work = bar.addMenu("&Classify")
         self._action(work, "Classify delivery", self.controller.classify, "Ctrl+K")
         self._action(work, "Map attributes", self._map, "Ctrl+M")
+        work.addSeparator()
+        self._action(work, "Retrain now (head only, from your decisions)", self.controller.retrain_now, "Ctrl+Shift+R")
+        self._action(work, "Train a model…", self.training_panel)
         review = bar.addMenu("&Review")
         self.accept_action = self._action(review, "Accept", self.accept_current, ["A", "Return", "Enter"])
         self._action(review, "Change category…", self.change_current, ["C", "O"])
@@ -281,6 +285,13 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.controller.export(**dialog.options())
         return dialog
+
+    def training_panel(self) -> TrainingPanel:
+        if getattr(self, "_training", None) is None:
+            self._training = TrainingPanel(self.controller, self)
+        self._training.show()
+        self._training.raise_()
+        return self._training
 
     def settings_dialog(self) -> None:
         dialog = SettingsDialog(self.controller.settings, self)

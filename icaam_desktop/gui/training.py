@@ -1,0 +1,152 @@
+"""Training from the window: the job bodies (plain functions run by the one worker type) and the
+metric comparison the training panel shows. No Qt here; core/training does the work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from icaam_desktop import paths
+from icaam_desktop.core.jobs import Cancelled, CancelToken
+from icaam_desktop.core.taxonomy import Taxonomy
+
+EXPERIMENT = "icaam-classifier"
+
+
+def active_model_folder(model_path: str = "") -> Path:
+    """The model the app uses: the settings' path, else the activated one, else the shipped default."""
+    if model_path:
+        return Path(model_path)
+    from icaam_desktop.core.training.tracking import active_model_dir
+
+    return active_model_dir() or paths.models_dir() / "default"
+
+
+def read_card(folder: Path) -> dict:
+    try:
+        return json.loads((Path(folder) / "model_card.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+@dataclass
+class MetricRow:
+    name: str
+    active: float | None
+    new: float | None
+    higher_is_better: bool = True
+
+    @property
+    def better(self) -> bool | None:
+        if self.active is None or self.new is None or self.active == self.new:
+            return None
+        return (self.new > self.active) == self.higher_is_better
+
+
+def _test_metrics(metrics: dict) -> dict:
+    return metrics.get("test", {}) if isinstance(metrics, dict) else {}
+
+
+def compare_metrics(active_card: dict, new_metrics: dict) -> list[MetricRow]:
+    """Held-out test metrics of the active model (from its card) against a newly trained one."""
+    old, new = _test_metrics(active_card.get("metrics", {})), _test_metrics(new_metrics)
+    rows = [MetricRow("leaf accuracy (top-1)", old.get("leaf_top1"), new.get("leaf_top1"))]
+    old_levels = {lv["depth"]: lv for lv in old.get("levels", [])}
+    for lv in new.get("levels", []) or old.get("levels", []):
+        depth = lv["depth"]
+        rows.append(
+            MetricRow(
+                f"level {depth} accuracy",
+                old_levels.get(depth, {}).get("accuracy"),
+                next((x["accuracy"] for x in new.get("levels", []) if x["depth"] == depth), None),
+            )
+        )
+    rows.append(MetricRow("auto-accepted share", old.get("auto_rate"), new.get("auto_rate")))
+    rows.append(MetricRow("error among auto-accepted", old.get("auto_error"), new.get("auto_error"), False))
+    return rows
+
+
+def job_train(
+    progress,
+    cancel: CancelToken,
+    *,
+    catalog: Path,
+    taxonomy: Taxonomy,
+    epochs: int,
+    head_only: bool,
+    device: str,
+    limit: int | None,
+    tracking_uri: str,
+    on_epoch: Callable[[dict], None],
+):
+    """Full fine-tune or head-only training on a catalogue, tracked in MLflow when it is available."""
+    from icaam_desktop.core.training.train import train_classifier
+
+    out = paths.user_data_dir() / "models" / datetime.now().strftime("model-%Y%m%d-%H%M%S")
+    params = {"epochs": epochs, "head_only": head_only, "device": device, "limit": limit, "catalog": str(catalog)}
+    tracker = None
+    try:
+        from icaam_desktop.core.training.data import load_catalog
+        from icaam_desktop.core.training.tracking import dataset_fingerprint, start_run
+
+        items = load_catalog(catalog, taxonomy=taxonomy).items
+        tracker = start_run(
+            tracking_uri=tracking_uri or None,
+            experiment=EXPERIMENT,
+            run_name="head-only" if head_only else "fine-tune",
+            params=params,
+            dataset_fingerprint=dataset_fingerprint((it.sku, it.leaf) for it in items),
+            tags={"icaam.started_from": "desktop"},
+        )
+    except Exception as exc:  # noqa: BLE001 - training without tracking beats no training
+        progress(0, None, f"training without MLflow tracking ({exc})")
+    status = "FAILED"
+    try:
+        result = train_classifier(
+            catalog=catalog,
+            taxonomy=taxonomy,
+            out=out,
+            epochs=epochs,
+            device=device,
+            head_only=head_only,
+            tracker=tracker,
+            progress=progress,
+            cancel=cancel,
+            on_epoch=on_epoch,
+            limit=limit,
+            command="icaam-desktop training panel",
+        )
+        status = "FINISHED"
+        return result
+    except Cancelled:
+        status = "KILLED"
+        raise
+    finally:
+        if tracker is not None:
+            tracker.finish(status=status)
+
+
+def job_activate(progress, cancel: CancelToken, *, model_dir: Path, tracking_uri: str) -> Path:
+    from icaam_desktop.core.training.tracking import activate_model
+
+    return activate_model(model_dir, tracking_uri=tracking_uri or None)
+
+
+def job_retrain_head(
+    progress, cancel: CancelToken, *, classifier, workspace_path: Path, taxonomy: Taxonomy, delivery: str
+):
+    """Head-only retrain on the analyst's decisions; the new model is saved and activated for next time."""
+    from icaam_desktop.core.store import Workspace
+    from icaam_desktop.core.training.headonly import retrain_head
+    from icaam_desktop.core.training.tracking import activate_model
+
+    with Workspace.open(workspace_path) as ws:
+        result = retrain_head(
+            classifier=classifier, workspace=ws, taxonomy=taxonomy, delivery=delivery, progress=progress, cancel=cancel
+        )
+    if result.model_dir is not None:
+        activate_model(result.model_dir)
+    return result

@@ -1,0 +1,272 @@
+"""The training panel: data, mode (full / head-only), epochs; a live loss and accuracy chart, an ETA
+and Cancel; at the end the new model's held-out metrics against the active model's, and Activate."""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icaam_desktop.gui.training import active_model_folder, compare_metrics, job_activate, job_train, read_card
+from icaam_desktop.gui.workers import Job, eta_text  # noqa: F401 - Job: the type of self.job
+
+LOSS_COLOUR = QColor("#d23c3c")
+ACCURACY_COLOUR = QColor("#2f6fd6")
+
+
+class LineChart(QWidget):
+    """Loss (left scale) and validation leaf accuracy (right scale, 0..1) per epoch, painted."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(420, 220)
+        self.loss: list[float] = []
+        self.accuracy: list[float] = []
+
+    def add(self, record: dict) -> None:
+        self.loss.append(float(record.get("train_loss", 0.0)))
+        if "val_leaf_accuracy" in record:  # head-only records carry the loss alone
+            self.accuracy.append(float(record["val_leaf_accuracy"]))
+        self.update()
+
+    def clear(self) -> None:
+        self.loss, self.accuracy = [], []
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#ffffff"))
+        area = QRectF(self.rect()).adjusted(44, 12, -44, -28)
+        p.setPen(QPen(QColor("#d5d9e0"), 1))
+        p.drawRect(area)
+        p.setPen(QColor("#5b6472"))
+        p.drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 20), Qt.AlignmentFlag.AlignCenter, "epoch")
+        if not self.loss:
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, "the loss and accuracy appear here after each epoch")
+            return
+        top_loss = max(self.loss) * 1.1 or 1.0
+        n = max(2, len(self.loss))
+
+        def point(i: int, value: float, top: float) -> QPointF:
+            return QPointF(area.left() + area.width() * i / (n - 1), area.bottom() - area.height() * value / top)
+
+        for values, top, colour in ((self.loss, top_loss, LOSS_COLOUR), (self.accuracy, 1.0, ACCURACY_COLOUR)):
+            p.setPen(QPen(colour, 2))
+            pts = [point(i, v, top) for i, v in enumerate(values)]
+            for a, b in zip(pts, pts[1:], strict=False):
+                p.drawLine(a, b)
+            for pt in pts:
+                p.drawEllipse(pt, 3, 3)
+        p.setPen(LOSS_COLOUR)
+        p.drawText(QRectF(0, area.top() - 4, 42, 16), Qt.AlignmentFlag.AlignRight, f"{top_loss:.2f}")
+        p.drawText(QRectF(0, area.bottom() - 12, 42, 16), Qt.AlignmentFlag.AlignRight, "0")
+        p.setPen(ACCURACY_COLOUR)
+        p.drawText(QRectF(area.right() + 4, area.top() - 4, 40, 16), Qt.AlignmentFlag.AlignLeft, "100%")
+        p.drawText(QRectF(area.right() + 4, area.bottom() - 12, 40, 16), Qt.AlignmentFlag.AlignLeft, "0%")
+        legend = f"loss {self.loss[-1]:.3f}"
+        if self.accuracy:
+            legend += f"   ·   validation leaf accuracy {self.accuracy[-1]:.1%}"
+        p.setPen(QColor("#1d2330"))
+        p.drawText(QRectF(area.left() + 8, area.top() + 4, area.width() - 16, 18), Qt.AlignmentFlag.AlignLeft, legend)
+
+
+class TrainingPanel(QDialog):
+    epoch = Signal(dict)  # emitted from the worker thread; delivered on the GUI thread (queued)
+    activated = Signal(Path)
+
+    def __init__(self, controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self.setWindowTitle("Train a model")
+        self.resize(720, 640)
+        self.controller = controller
+        self.job: Job | None = None
+        self.result = None
+        self._started = 0.0
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.catalog = QLineEdit(placeholderText="a catalogue folder: products.csv (sku;categories;…) + images")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._pick_catalog)
+        row = QHBoxLayout()
+        row.addWidget(self.catalog, 1)
+        row.addWidget(browse)
+        form.addRow("Training data", row)
+        self.full = QRadioButton("Full fine-tune (backbone + head; slow on a CPU)")
+        self.head = QRadioButton("Head only (minutes on a CPU)")
+        self.head.setChecked(True)
+        modes = QVBoxLayout()
+        modes.addWidget(self.full)
+        modes.addWidget(self.head)
+        form.addRow("Mode", modes)
+        self.epochs = QSpinBox(minimum=1, maximum=200, value=5)
+        form.addRow("Epochs", self.epochs)
+        self.limit = QSpinBox(minimum=0, maximum=1_000_000, value=0, specialValueText="all products")
+        self.limit.setSingleStep(100)
+        form.addRow("Use at most", self.limit)
+
+        self.chart = LineChart()
+        layout.addWidget(self.chart, 1)
+        progress_row = QHBoxLayout()
+        self.bar = QProgressBar()
+        self.eta = QLabel("")
+        progress_row.addWidget(self.bar, 1)
+        progress_row.addWidget(self.eta)
+        layout.addLayout(progress_row)
+        self.note = QLabel("", wordWrap=True)
+        layout.addWidget(self.note)
+        self.compare = QTableWidget(0, 3)
+        self.compare.setHorizontalHeaderLabels(["Held-out test metric", "Active model", "New model"])
+        self.compare.horizontalHeader().setStretchLastSection(True)
+        self.compare.verticalHeader().hide()
+        self.compare.setVisible(False)
+        layout.addWidget(self.compare)
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start training", objectName="acceptButton")
+        self.cancel_button = QPushButton("Cancel")
+        self.activate_button = QPushButton("Activate the new model")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.activate_button.clicked.connect(self.activate)
+        self.cancel_button.setEnabled(False)
+        self.activate_button.setEnabled(False)
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.activate_button)
+        layout.addLayout(buttons)
+        self.epoch.connect(self.chart.add)
+
+    def _pick_catalog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Training catalogue folder", self.catalog.text())
+        if folder:
+            self.catalog.setText(folder)
+
+    def _taxonomy(self):
+        session = self.controller.session
+        return session.taxonomy if session is not None else None
+
+    def start(self) -> Job | None:
+        catalog = Path(self.catalog.text().strip()).expanduser()
+        taxonomy = self._taxonomy()
+        if not (catalog / "products.csv").is_file():
+            self.note.setText(f"⚠ {catalog} has no products.csv: pick a catalogue folder.")
+            return None
+        if taxonomy is None:
+            self.note.setText("⚠ Open a delivery (or the demo) first: training uses its taxonomy.")
+            return None
+        settings = self.controller.settings
+        self.chart.clear()
+        self.compare.setVisible(False)
+        self.activate_button.setEnabled(False)
+        self.note.setText("Preparing the data…")
+        fn = partial(
+            job_train,
+            catalog=catalog,
+            taxonomy=taxonomy,
+            epochs=self.epochs.value(),
+            head_only=self.head.isChecked(),
+            device=settings.device,
+            limit=self.limit.value() or None,
+            tracking_uri=settings.mlflow_tracking_uri,
+            on_epoch=self.epoch.emit,
+        )
+        self._started = time.monotonic()
+        # Through the controller: the status area tracks it and closing the window cancels it.
+        job = self.controller.run(lambda progress, cancel: fn(progress, cancel), "Training", self._finished)
+        job.signals.progress.connect(self._progress)
+        job.signals.error.connect(lambda message, details: self.note.setText(f"⚠ Training failed: {message}"))
+        job.signals.cancelled.connect(lambda: self.note.setText("Cancelled. The last finished epoch is checkpointed."))
+        job.signals.finished.connect(self._idle)
+        self.job = job
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        return job
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.note.setText("Cancelling after the current step…")
+
+    def _idle(self) -> None:
+        self.job = None
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+            self.eta.setText(eta_text(done, total, time.monotonic() - self._started))
+        else:
+            self.bar.setRange(0, 0)
+        if message:
+            self.note.setText(message)
+
+    def _finished(self, result) -> None:
+        self.result = result
+        if not self.chart.loss:  # this mode reported no epochs while running: plot its history now
+            for record in result.history:
+                self.chart.add(record)
+        self.bar.setRange(0, 1)
+        self.bar.setValue(1)
+        self.eta.setText("")
+        active = active_model_folder(self.controller.settings.model_path)
+        rows = compare_metrics(read_card(active), result.metrics)
+        self.compare.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            cells = [row.name, _fmt(row.active), _fmt(row.new)]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if j == 2 and row.better is not None:
+                    item.setForeground(QColor("#2e9d4f" if row.better else "#d23c3c"))
+                self.compare.setItem(i, j, item)
+        self.compare.resizeColumnsToContents()
+        self.compare.setVisible(True)
+        self.note.setText(
+            f"Trained {result.epochs_run} epochs in {result.seconds:.0f} s; saved to {result.model_dir}. "
+            f"Compare with the active model ({active.name}) and activate it if it is better."
+        )
+        self.activate_button.setEnabled(True)
+
+    def activate(self) -> Job | None:
+        if self.result is None:
+            return None
+        self.activate_button.setEnabled(False)
+        return self.controller.run(
+            job_activate,
+            "Activating the model",
+            self._activated,
+            model_dir=self.result.model_dir,
+            tracking_uri=self.controller.settings.mlflow_tracking_uri,
+        )
+
+    def _activated(self, folder: Path) -> None:
+        self.note.setText(f"Activated: the app now uses {folder}.")
+        self.controller.use_activated_model()
+        self.activated.emit(folder)
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"

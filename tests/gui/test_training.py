@@ -1,0 +1,90 @@
+"""Training from the window: the panel trains (head-only, small), plots each epoch, compares and activates;
+"Retrain now" retrains the head on the analyst's decisions and re-classifies."""
+
+from __future__ import annotations
+
+import pytest
+
+from icaam_desktop import paths
+from icaam_desktop.gui.main_window import MainWindow
+from icaam_desktop.gui.training import compare_metrics, read_card
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(db=str(tmp_path / "ws.sqlite"), load_model=False)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.controller.session_changed, timeout=60_000):
+        win.controller.open_demo()
+    yield win
+    win.close()
+
+
+def test_compare_metrics_reads_the_shipped_card():
+    card = read_card(paths.models_dir() / "default")
+    if not card:
+        pytest.skip("no shipped model")
+    better = {"test": {**card["metrics"]["test"], "leaf_top1": card["metrics"]["test"]["leaf_top1"] + 0.01}}
+    rows = {r.name: r for r in compare_metrics(card, better)}
+    assert rows["leaf accuracy (top-1)"].better is True
+    assert rows["level 1 accuracy"].better is None  # unchanged
+    worse_error = {"test": {**card["metrics"]["test"], "auto_error": card["metrics"]["test"]["auto_error"] + 0.1}}
+    assert {r.name: r for r in compare_metrics(card, worse_error)}["error among auto-accepted"].better is False
+
+
+@pytest.mark.slow
+def test_training_panel_trains_plots_compares_and_activates(window, qtbot, fashion):
+    from icaam_desktop.core.training.tracking import active_model_dir
+
+    panel = window.training_panel()
+    panel.catalog.setText(str(fashion / "catalog"))
+    panel.head.setChecked(True)
+    panel.epochs.setValue(2)
+    panel.limit.setValue(150)
+    window.controller.settings.device = "cpu"
+    errors = []
+    window.controller.failed.connect(lambda *a: errors.append(a))
+    job = panel.start()
+    assert job is not None
+    with qtbot.waitSignal(job.signals.finished, timeout=900_000):
+        pass
+    assert not errors, errors
+    assert len(panel.chart.loss) >= 1 and all(loss > 0 for loss in panel.chart.loss)
+    assert panel.compare.isVisible() and panel.compare.rowCount() >= 4
+    assert panel.activate_button.isEnabled()
+    with qtbot.waitSignal(window.controller.classifier_changed, timeout=300_000):  # reloaded after activation
+        panel.activate()
+    assert active_model_dir() is not None
+    assert window.controller.settings.model_path == ""
+
+
+@pytest.mark.slow
+def test_retrain_now_uses_the_decisions(window, qtbot):
+    c = window.controller
+    c.settings.device = "cpu"
+    errors = []
+    c.failed.connect(lambda *a: errors.append(a))
+    with qtbot.waitSignal(c.classifier_changed, timeout=300_000):
+        c.load_classifier()
+    assert not errors, errors
+    with qtbot.waitSignal(c.session_changed, timeout=300_000):
+        c.classify()
+    session = c.session
+    # Override 20 products to a leaf the model did not pick, as an analyst correcting it would.
+    overridden = [p.product_id for p in session.products[:20]]
+    for pid in overridden:
+        c.decide("override", pid, "sandals" if session.predictions[pid].leaf_code != "sandals" else "tshirts")
+    before = c.classifier.version
+    job = c.retrain_now()
+    with qtbot.waitSignal(job.signals.finished, timeout=600_000):
+        pass
+    assert not errors, errors
+    assert c.classifier.version != before
+    # Re-classification starts at once with the new model.
+    reclassify = next(j for j in c.jobs if j.name == "Classifying")
+    with qtbot.waitSignal(reclassify.signals.finished, timeout=600_000):
+        pass
+    assert {session.predictions[p.product_id].model_version for p in session.products} == {c.classifier.version}
+    assert session.status(overridden[0]) == "accepted"  # decisions stay

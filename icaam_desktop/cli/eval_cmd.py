@@ -201,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
         labels=classifier.labels,
         taxonomy=taxonomy,
         thresholds=thresholds,
+        product_ids=[products[i][0] for i in usable],
     )
     result["model"] = {
         "folder": str(model_dir or "models/default"),

@@ -68,6 +68,8 @@ def test_eval_on_catalogue_writes_metrics_and_plots(catalog_subset, probe_model,
     assert metrics["levels"]["1"]["accuracy"] >= metrics["levels"]["3"]["accuracy"]
     assert metrics["model"]["version"] == "t1"
     assert set(metrics["at_thresholds"]["levels"]) == {"1", "2", "3"}
+    listed = sorted(pid for _, _, ids in metrics["levels"]["3"]["confusion"]["cells"] for pid in ids)
+    assert listed == sorted(row["sku"] for row in chosen)
     for name in ("confusion_level1.png", "confusion_level2.png", "confusion_level3.png", "coverage_error.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
     printed = capsys.readouterr().out

@@ -110,14 +110,27 @@ def _macro_f1(confusion: dict) -> float:
     return float(np.mean(np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)))
 
 
-def _confusion(y_true: Sequence[str], y_pred: Sequence[str], taxonomy: Taxonomy) -> dict:
+def _confusion(
+    y_true: Sequence[str], y_pred: Sequence[str], taxonomy: Taxonomy, ids: Sequence[str] | None = None
+) -> dict:
+    """Labels (tree order) and counts [true][predicted]; with ``ids``, ``cells``: the products behind each cell."""
     order = {c: i for i, c in enumerate(taxonomy.categories)}
     codes = sorted(set(y_true) | set(y_pred), key=lambda c: order.get(c, len(order)))
     index = {c: i for i, c in enumerate(codes)}
     counts = np.zeros((len(codes), len(codes)), dtype=np.int64)
     for t, p in zip(y_true, y_pred, strict=True):
         counts[index[t], index[p]] += 1
-    return {"labels": codes, "counts": counts.tolist()}
+    out: dict = {"labels": codes, "counts": counts.tolist()}
+    if ids is not None:
+        cells: dict[tuple[str, str], list[str]] = {}
+        for t, p, pid in zip(y_true, y_pred, ids, strict=True):
+            cells.setdefault((t, p), []).append(pid)
+        # [true, predicted, [product ids]] per non-empty cell: what the GUI lists when a cell is clicked
+        out["cells"] = [
+            [t, p, members]
+            for (t, p), members in sorted(cells.items(), key=lambda kv: (index[kv[0][0]], index[kv[0][1]]))
+        ]
+    return out
 
 
 def tree_distance(taxonomy: Taxonomy, a: str, b: str) -> int:
@@ -207,6 +220,7 @@ def evaluate(
     labels: Sequence[str],
     taxonomy: Taxonomy,
     thresholds: Mapping[int | str, float] | Sequence[float] | None = None,
+    product_ids: Sequence[str] | None = None,
 ) -> dict:
     """Score leaf probabilities against true leaves on every level of the tree; JSON-serialisable.
 
@@ -214,9 +228,12 @@ def evaluate(
     confusion), ``hierarchical`` (precision/recall/F1 over ancestor sets, micro-averaged), ``severity``
     (tree distance of each error), ``ece_leaf``, ``unknown_true_leaves`` and, with ``thresholds``,
     ``at_thresholds`` (per-level coverage/error with the deepest-confident-level rule and the share
-    auto-accepted to the leaf).
+    auto-accepted to the leaf). With ``product_ids`` (one per row), each confusion matrix also
+    lists the products behind each cell (``cells``).
     """
     probs = np.asarray(probs, dtype=np.float64)
+    if product_ids is not None and len(product_ids) != len(probs):
+        raise ValueError(f"{len(product_ids)} product ids for {len(probs)} probability rows")
     if len(y_true_leaf) != len(probs):
         raise ValueError(f"{len(y_true_leaf)} true labels for {len(probs)} probability rows")
     depth = taxonomy.max_depth
@@ -235,7 +252,7 @@ def evaluate(
         y_true = [p[d - 1] for p in true_paths]
         y_pred = pred_codes[d]
         correct[d] = np.array([t == p for t, p in zip(y_true, y_pred, strict=True)], dtype=bool)
-        confusion = _confusion(y_true, y_pred, taxonomy)
+        confusion = _confusion(y_true, y_pred, taxonomy, product_ids)
         result["levels"][str(d)] = {
             "accuracy": float(correct[d].mean()) if n else 0.0,
             "macro_f1": _macro_f1(confusion),

@@ -83,6 +83,15 @@ def test_per_level_accuracy_and_macro_f1_match_hand_computation():
     assert conf1["labels"] == ["A", "B", "C"]
     assert conf1["counts"] == [[2, 1, 0], [0, 1, 0], [1, 0, 0]]
     assert sum(map(sum, lv["3"]["confusion"]["counts"])) == 5
+    # with product ids, each cell names its products (the GUI lists them when a cell is clicked)
+    ids = ["p1", "p2", "p3", "p4", "p5"]
+    cells = evaluate(y_true_leaf=Y_TRUE, probs=PROBS, labels=LABELS, taxonomy=TREE, product_ids=ids)["levels"]["1"]
+    assert cells["confusion"]["cells"] == [
+        ["A", "A", ["p1", "p2"]],
+        ["A", "B", ["p3"]],
+        ["B", "B", ["p4"]],
+        ["C", "A", ["p5"]],
+    ]
 
 
 def test_hierarchical_prf_and_severity_match_hand_computation():

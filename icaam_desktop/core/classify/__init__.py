@@ -1,21 +1,11 @@
-"""Hierarchical image classification: backbone, consistent multi-level predictions, fast pipeline."""
+"""Hierarchical image classification: backbone, consistent multi-level predictions, fast pipeline.
 
-from icaam_desktop.core.classify.backbone import (
-    DEFAULT_BACKBONE,
-    HierarchicalClassifier,
-    WeightsError,
-    create_backbone,
-)
-from icaam_desktop.core.classify.model_io import (
-    Classifier,
-    ModelError,
-    ModelTaxonomyMismatch,
-    default_model_dir,
-    device_choice,
-    load_classifier,
-    save_classifier,
-    select_device,
-)
+The torch-backed names load on first use, so that importing the prediction types (store, export,
+GUI start-up) does not pay for importing torch.
+"""
+
+from importlib import import_module
+
 from icaam_desktop.core.classify.prediction import (
     STATUS_AUTO,
     STATUS_REJECTED,
@@ -24,32 +14,29 @@ from icaam_desktop.core.classify.prediction import (
     Prediction,
 )
 
-__all__ = [
-    "DEFAULT_BACKBONE",
-    "STATUS_AUTO",
-    "STATUS_REJECTED",
-    "STATUS_REVIEW",
-    "Classifier",
-    "HierarchicalClassifier",
-    "LevelPrediction",
-    "ModelError",
-    "ModelTaxonomyMismatch",
-    "Prediction",
-    "WeightsError",
-    "classify_delivery",
-    "create_backbone",
-    "default_model_dir",
-    "device_choice",
-    "load_classifier",
-    "save_classifier",
-    "select_device",
-]
+_LAZY = {
+    "DEFAULT_BACKBONE": "backbone",
+    "HierarchicalClassifier": "backbone",
+    "WeightsError": "backbone",
+    "create_backbone": "backbone",
+    "Classifier": "model_io",
+    "ModelError": "model_io",
+    "ModelTaxonomyMismatch": "model_io",
+    "default_model_dir": "model_io",
+    "device_choice": "model_io",
+    "load_classifier": "model_io",
+    "save_classifier": "model_io",
+    "select_device": "model_io",
+    "classify_delivery": "run",
+}
+
+__all__ = ["STATUS_AUTO", "STATUS_REJECTED", "STATUS_REVIEW", "LevelPrediction", "Prediction", *_LAZY]
 
 
 def __getattr__(name: str):
-    # classify_delivery pulls in the workspace store lazily (it is optional for the pipeline).
-    if name == "classify_delivery":
-        from icaam_desktop.core.classify.run import classify_delivery
-
-        return classify_delivery
-    raise AttributeError(name)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -129,6 +129,8 @@ def run_map(args: argparse.Namespace) -> int:
     write_values(out_dir / "values.csv", result.values)
     write_products(out_dir / "products.csv", result, taxonomy)
     if workspace is not None:
+        # The workspace needs the schema the values were mapped to, so `icaam export` works on it alone.
+        workspace.import_taxonomy(taxonomy)
         workspace.save_column_matches(delivery.name, result.columns)
         workspace.save_value_matches(delivery.name, result.values)
         workspace.save_product_values(delivery.name, {pid: p.values for pid, p in result.products.items()})

@@ -41,11 +41,19 @@ def main(argv: list[str] | None = None) -> int:
         return run_self_test()
 
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from icaam_desktop.gui.qt_compat import binding_problem
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    problem = binding_problem()
+    if problem:
+        print(f"icaam-desktop: {problem}", file=sys.stderr)
+        QMessageBox.critical(None, "ICaAM cannot start", problem)
+        return 1
 
     from icaam_desktop.gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ICaAM")
     app.setOrganizationName("ICaAM")
     apply_style(app)

@@ -1,0 +1,83 @@
+"""Settings dialog round trip, taxonomy import, error dialog with details, restoring the last workspace."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from icaam_desktop.core.settings import SettingsError, load_settings
+from icaam_desktop.core.store import Workspace
+from icaam_desktop.gui.main_window import MainWindow
+from icaam_desktop.gui.views.dialogs import ExportDialog, SettingsDialog, show_error
+
+pytestmark = pytest.mark.gui
+
+
+def test_settings_dialog_validates_and_saves(qtbot, tmp_path):
+    window = MainWindow(db=str(tmp_path / "ws.sqlite"), load_model=False)
+    qtbot.addWidget(window)
+    dialog = SettingsDialog(window.controller.settings, window)
+    qtbot.addWidget(dialog)
+    dialog.device.setCurrentText("cpu")
+    dialog.batch.setValue(12)
+    dialog.thresholds.setText("0.9, 0.8, 0.6")
+    dialog.tracking.setText("http://mlflow.internal:5000")
+    edited = dialog.result_settings()
+    window.controller.save_settings(edited)
+    saved = load_settings()
+    assert (saved.device, saved.batch_size, saved.thresholds, saved.mlflow_tracking_uri) == (
+        "cpu",
+        12,
+        [0.9, 0.8, 0.6],
+        "http://mlflow.internal:5000",
+    )
+    dialog.thresholds.setText("0.9, lots")
+    with pytest.raises(SettingsError):
+        dialog.result_settings()
+    dialog.accept()  # refused: the dialog stays open and says why
+    assert "thresholds" in dialog.problem.text()
+    window.close()
+
+
+def test_import_taxonomy_into_the_workspace(qtbot, tmp_path, taxonomy_dir):
+    window = MainWindow(db=str(tmp_path / "ws.sqlite"), load_model=False)
+    qtbot.addWidget(window)
+    job = window.controller.import_taxonomy(taxonomy_dir)
+    with qtbot.waitSignal(job.signals.finished, timeout=60_000):
+        pass
+    with Workspace.open(tmp_path / "ws.sqlite") as ws:
+        assert len(ws.taxonomy().categories) == 195
+    window.close()
+
+
+def test_error_dialog_has_details(qtbot):
+    box = show_error(None, "Opening x", "The sheet has no id column", "Traceback ...")
+    qtbot.addWidget(box)
+    assert box.icon() == QMessageBox.Icon.Warning
+    assert box.text() == "The sheet has no id column" and box.detailedText() == "Traceback ..."
+    box.close()
+
+
+def test_export_dialog_options(qtbot, tmp_path):
+    dialog = ExportDialog(delivery="demo", default_dir=tmp_path, counts={"accepted": 3, "review": 47})
+    qtbot.addWidget(dialog)
+    assert dialog.options() == {"out": tmp_path / "demo-export.csv", "labels": False, "include_unaccepted": False}
+    dialog.labels.setChecked(True)
+    dialog.all_products.setChecked(True)
+    assert dialog.options()["labels"] and dialog.options()["include_unaccepted"]
+
+
+def test_last_workspace_and_delivery_are_restored_at_start(qtbot, tmp_path):
+    db = tmp_path / "ws.sqlite"
+    first = MainWindow(db=str(db), load_model=False)
+    qtbot.addWidget(first)
+    with qtbot.waitSignal(first.controller.session_changed, timeout=60_000):
+        first.controller.open_demo()
+    first.close()
+    again = MainWindow(load_model=False)  # no --db: the settings remember the workspace
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.controller.session_changed, timeout=60_000):
+        pass  # _after_show restores it on the first event-loop turn
+    assert again.controller.workspace_path == db
+    assert again.controller.session.delivery.name == "demo"
+    again.close()

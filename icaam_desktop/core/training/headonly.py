@@ -37,6 +37,7 @@ from icaam_desktop.core.taxonomy import Taxonomy
 CORRECTION_WEIGHT = 10.0  # one analyst decision weighs this many average catalogue photos
 L2_TO_CURRENT = 1e-3  # pull towards the current head, per weight (relative to the mean loss)
 DEFAULT_ITERATIONS = 40  # L-BFGS iterations (each one full pass over the examples)
+FIT_THREADS = 1
 MAX_REPLAY = 3000  # photos of uncorrected workspace products kept in place by distillation
 CATALOG_PER_LEAF = 40  # catalogue photos per leaf per retrain (reweighted: the objective stays balanced)
 MIN_VALIDATION = 500  # catalogue validation products needed to refit temperature and thresholds
@@ -125,6 +126,10 @@ def fit_head(
 
     # Near-zero probabilities make denormal floats, which slow CPU matmuls down twenty-fold.
     torch.set_flush_denormal(True)
+    # These matrices are small: thread hand-offs cost more than they save, and far more when the
+    # machine is busy (measured 3x slower with 2 threads under load on the 2-core dev box).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(FIT_THREADS)
     try:
         w0, b0 = tensor(weight), tensor(bias)
         has_replay = data.replay_embeddings is not None and len(data.replay_embeddings) > 0
@@ -167,6 +172,7 @@ def fit_head(
             b = b0 + db
     finally:
         torch.set_flush_denormal(False)
+        torch.set_num_threads(threads)
     return w.numpy().copy(), b.numpy().copy()
 
 

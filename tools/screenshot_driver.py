@@ -98,9 +98,7 @@ def main() -> int:
     window.tabs.setCurrentWidget(window.mapping)
     table = window.mapping.column_table
     table.setCurrentIndex(window.mapping.columns.index(0, 0))
-    i = window.mapping.attribute_combo.findData("base_colour")
-    if i >= 0:
-        window.mapping.attribute_combo.setCurrentIndex(i)
+    window.mapping.attribute_combo.setCurrentIndex(0)  # the attribute with the most unmapped values
     shot("04-mapping-view")
 
     def in_export() -> None:

@@ -152,9 +152,11 @@ class FilterBar(QWidget):
         self.taxonomy: Taxonomy | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 2)
-        top, bottom = QHBoxLayout(), QHBoxLayout()
-        layout.addLayout(top)
-        layout.addLayout(bottom)
+        layout.setSpacing(4)
+        # Three short rows, so the bar never forces the window wider than a laptop screen.
+        top, middle, bottom = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
+        for row in (top, middle, bottom):
+            layout.addLayout(row)
         self.status_boxes: dict[str, QCheckBox] = {}
         for status in STATUSES:
             box = QCheckBox(status)
@@ -164,16 +166,16 @@ class FilterBar(QWidget):
             self.status_boxes[status] = box
             top.addWidget(box)
         top.addStretch(1)
-        self.search = QLineEdit(placeholderText="Search name or id…")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self._apply)
-        top.addWidget(self.search, 2)
+        self.missing = QCheckBox("missing required")
+        self.missing.toggled.connect(self._apply)
+        top.addWidget(self.missing)
 
         self.category = QComboBox()
-        self.category.setMinimumContentsLength(18)
+        self.category.setMinimumContentsLength(12)
+        self.category.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.category.currentIndexChanged.connect(self._apply)
-        bottom.addWidget(QLabel("Category"))
-        bottom.addWidget(self.category, 2)
+        middle.addWidget(QLabel("Category"))
+        middle.addWidget(self.category, 2)
         self.low, self.high = QDoubleSpinBox(), QDoubleSpinBox()
         for spin, value in ((self.low, 0.0), (self.high, 1.0)):
             spin.setRange(0.0, 1.0)
@@ -181,13 +183,15 @@ class FilterBar(QWidget):
             spin.setDecimals(2)
             spin.setValue(value)
             spin.valueChanged.connect(self._apply)
-        bottom.addWidget(QLabel("Confidence"))
-        bottom.addWidget(self.low)
-        bottom.addWidget(QLabel("–"))
-        bottom.addWidget(self.high)
-        self.missing = QCheckBox("missing required")
-        self.missing.toggled.connect(self._apply)
-        bottom.addWidget(self.missing)
+        middle.addWidget(QLabel("Confidence"))
+        middle.addWidget(self.low)
+        middle.addWidget(QLabel("–"))
+        middle.addWidget(self.high)
+
+        self.search = QLineEdit(placeholderText="Search name or id…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._apply)
+        bottom.addWidget(self.search, 3)
         self.sort = QComboBox()
         self.sort.addItems(list(ProductFilterProxy.SORT_KEYS))
         self.sort.currentTextChanged.connect(proxy.set_sort_key)

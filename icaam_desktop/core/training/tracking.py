@@ -169,6 +169,15 @@ class RunTracker:
             self.log_artifact(Path(out_dir or tmp), artifact_path=f"{prefix}evaluation".strip("_"))
         return written if out_dir else []
 
+    def log_training_curves(self, history, *, name: str = "training_curves.png") -> None:
+        """A loss/accuracy-per-epoch PNG (``plots.training_curves_png``) as an artifact of the run."""
+        import tempfile
+
+        from icaam_desktop.core.training.plots import training_curves_png
+
+        with tempfile.TemporaryDirectory(prefix="icaam-curves-") as tmp:
+            self.log_artifact(training_curves_png(history, Path(tmp) / name))
+
     def log_model(self, model_dir: str | Path, *, register_as: str | None = REGISTERED_MODEL) -> str | None:
         """The model folder (safetensors + card) as the ``model`` artifact, registered as a new version.
 

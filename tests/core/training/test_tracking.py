@@ -39,6 +39,7 @@ def test_short_run_is_complete_and_nothing_is_written_to_cwd(tmp_path, monkeypat
         for epoch in (1, 2):
             run.log_epoch(epoch, {"train_loss": 1.0 / epoch, "val_level1_accuracy": 0.5 + 0.1 * epoch})
         run.log_evaluation(result, prefix="test_")
+        run.log_training_curves([{"epoch": 1, "train_loss": 1.0}, {"epoch": 2, "train_loss": 0.5}])
         version = run.log_model(model_dir)
     assert version == "1"
 
@@ -58,6 +59,7 @@ def test_short_run_is_complete_and_nothing_is_written_to_cwd(tmp_path, monkeypat
     evaluation = {f.path for f in client.list_artifacts(run.run_id, "test_evaluation")}
     assert {"test_evaluation/metrics.json", "test_evaluation/coverage_error.png"} <= evaluation
     assert "test_evaluation/confusion_level3.png" in evaluation
+    assert "training_curves.png" in {f.path for f in client.list_artifacts(run.run_id)}
     model_files = {f.path for f in client.list_artifacts(run.run_id, "model")}
     assert model_files == {"model/model.safetensors", "model/card.json"}
     versions = client.search_model_versions(f"name='{tracking.REGISTERED_MODEL}'")

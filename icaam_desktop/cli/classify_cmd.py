@@ -77,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
     try:
-        classifier = load_classifier(args.model, device=args.device)
+        from icaam_desktop.core.training.tracking import active_model_dir
+
+        # An explicit --model wins; else the model the analyst activated; else the shipped default.
+        classifier = load_classifier(args.model or active_model_dir(), device=args.device)
         classifier.check_taxonomy(taxonomy)
     except ModelTaxonomyMismatch as exc:
         raise UsageError(str(exc)) from exc

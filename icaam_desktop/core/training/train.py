@@ -504,11 +504,12 @@ def train_classifier(
         flat.update({f"test_level{lv['depth']}_macro_f1": lv["macro_f1"] for lv in metrics["test"]["levels"]})
         flat.update({"test_auto_rate": metrics["test"]["auto_rate"], "test_auto_error": metrics["test"]["auto_error"]})
         tracker.log_metrics(flat)
-        if extended and "error" not in extended and hasattr(tracker, "log_evaluation"):
-            try:  # full metrics + confusion / coverage PNGs (the tracking module's job; never fatal here)
+        try:  # full metrics, confusion / coverage / training-curve PNGs (never fatal for a trained model)
+            if extended and "error" not in extended:
                 tracker.log_evaluation(extended, prefix="test_")
-            except Exception as exc:
-                progress(1, 1, f"could not log the evaluation plots: {exc}")
+            tracker.log_training_curves(history)
+        except Exception as exc:
+            progress(1, 1, f"could not log the evaluation plots: {exc}")
         tracker.log_model(out)
     progress(1, 1, "test: " + short_report(metrics["test"]))
     return TrainResult(

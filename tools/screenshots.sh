@@ -7,7 +7,8 @@ OUT="${1:-docs/screenshots}"
 PYTHON="${PYTHON:-$( [ -x ../venv/bin/python ] && echo ../venv/bin/python || command -v python3 )}"
 # Xvfb plus the X libraries Qt's xcb platform plugin loads (Debian 12 package names).
 XCB_PACKAGES="xvfb libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0"
-if ! command -v xvfb-run >/dev/null 2>&1 || ! ldconfig -p | grep -q libxcb-cursor.so.0 || ! ldconfig -p | grep -q libxcb-icccm.so.4; then
+LIBS="$(ldconfig -p)"  # (not piped into grep -q: with pipefail, its early exit would fail the pipe)
+if ! command -v xvfb-run >/dev/null 2>&1 || [[ "$LIBS" != *libxcb-cursor.so.0* ]] || [[ "$LIBS" != *libxcb-icccm.so.4* ]]; then
     echo "installing $XCB_PACKAGES (Debian) ..." >&2
     apt-get update -qq && apt-get install -y -qq $XCB_PACKAGES >/dev/null
 fi

@@ -169,7 +169,8 @@ class MainWindow(QMainWindow):
     # -- reacting --------------------------------------------------------------------------------
     def _session_changed(self, session) -> None:
         current = self.grid.current_product_id()
-        self.grid_model.set_rows(session.take_rows() if session else [])
+        self.grid_model.replace_rows(session.take_rows() if session else [])
+        self.filter_bar.refilter()  # statuses and confidences may have changed under active filters
         if session is not None and (self.tree_model.taxonomy is not session.taxonomy):
             self.tree_model.set_taxonomy(session.taxonomy)
             self.filter_bar.set_taxonomy(session.taxonomy)

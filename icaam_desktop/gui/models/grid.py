@@ -51,6 +51,15 @@ class ProductGridModel(QAbstractListModel):
                 self._by_image.setdefault(str(r.image), []).append(i)
         self.endResetModel()
 
+    def replace_rows(self, rows: list[ProductRow]) -> None:
+        """New contents for the same products in the same order: one dataChanged, no reset/relayout."""
+        if len(rows) != len(self._rows) or any(a.product_id != b.product_id for a, b in zip(rows, self._rows, strict=True)):
+            self.set_rows(rows)
+            return
+        self._rows = list(rows)
+        if rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, 0))
+
     def update_row(self, row: ProductRow) -> None:
         i = self._by_id.get(row.product_id)
         if i is None:

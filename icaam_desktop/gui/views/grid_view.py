@@ -221,6 +221,20 @@ class FilterBar(QWidget):
         self.high.setValue(1.0)
         self.missing.setChecked(False)
 
+    def is_default(self) -> bool:
+        """True when nothing is filtered out (then new data needs no refiltering)."""
+        return (
+            all(box.isChecked() for box in self.status_boxes.values())
+            and not self.search.text()
+            and self.category.currentIndex() <= 0
+            and (self.low.value(), self.high.value()) == (0.0, 1.0)
+            and not self.missing.isChecked()
+        )
+
+    def refilter(self) -> None:
+        if not self.is_default():
+            self._apply()
+
     def show_only(self, statuses: set[str]) -> None:
         for status, box in self.status_boxes.items():
             box.setChecked(status in statuses)

@@ -78,7 +78,11 @@ class ProductPanel(QWidget):
         self.levels = QGridLayout(self.levels_frame)
         self.levels.setContentsMargins(0, 0, 0, 0)
         self.levels.setColumnStretch(1, 1)
+        self._level_rows: list[tuple[QLabel, QProgressBar, QLabel]] = []
         layout.addWidget(self.levels_frame)
+        self.reasons = QLabel("", objectName="reasons")
+        self.reasons.setWordWrap(True)
+        layout.addWidget(self.reasons)
 
         buttons = QHBoxLayout()
         self.accept_button = QPushButton("Accept  (A)", objectName="acceptButton")
@@ -145,43 +149,52 @@ class ProductPanel(QWidget):
     def refresh(self) -> None:
         self.show_product(self.session, self.product_id)
 
-    def _show_levels(self) -> None:
-        while self.levels.count():
-            item = self.levels.takeAt(0)
-            widget = item.widget()
-            if widget is not None:
-                widget.hide()  # gone now, not at the next event-loop turn (no overlapping rows)
-                widget.setParent(None)
-                widget.deleteLater()
-        prediction = self.session.predictions.get(self.product_id) if self.session and self.product_id else None
-        if prediction is None:
-            note = "Not classified yet: Classify > Classify delivery (Ctrl+K)." if self.product_id else ""
-            self.levels.addWidget(QLabel(note), 0, 0, 1, 3)
-            return
-        taxonomy = self.session.taxonomy
-        for r, level in enumerate(prediction.levels):
-            label = taxonomy.categories[level.code].label if level.code in taxonomy.categories else level.code
-            name = QLabel(f"<b>{label}</b>")
-            bar = QProgressBar()
+    def _level_row(self, r: int) -> tuple[QLabel, QProgressBar, QLabel]:
+        """Row ``r`` of the levels grid, created once and reused (new widgets cost a style polish each)."""
+        while len(self._level_rows) <= r:
+            i = len(self._level_rows)
+            name, bar, alt = QLabel(), QProgressBar(), QLabel(objectName="alternatives")
             bar.setRange(0, 100)
+            bar.setMaximumHeight(16)
+            alt.setWordWrap(True)
+            self.levels.addWidget(name, i, 0)
+            self.levels.addWidget(bar, i, 1)
+            self.levels.addWidget(alt, i, 2)
+            self._level_rows.append((name, bar, alt))
+        return self._level_rows[r]
+
+    def _show_levels(self) -> None:
+        prediction = self.session.predictions.get(self.product_id) if self.session and self.product_id else None
+        levels = prediction.levels if prediction is not None else []
+        taxonomy = self.session.taxonomy if self.session else None
+        for r, level in enumerate(levels):
+            name, bar, alt = self._level_row(r)
+            label = taxonomy.categories[level.code].label if level.code in taxonomy.categories else level.code
+            name.setText(f"<b>{label}</b>")
             bar.setValue(round(level.confidence * 100))
             bar.setFormat(f"{level.confidence:.0%}")
-            bar.setProperty("confident", "yes" if level.accepted else "no")
-            bar.setMaximumHeight(16)
-            alternatives = ", ".join(
-                f"{taxonomy.categories[c].label if c in taxonomy.categories else c} {p:.0%}"
-                for c, p in level.alternatives[1 : TOP_K + 1]
-                if c != level.code
+            confident = "yes" if level.accepted else "no"
+            if bar.property("confident") != confident:
+                bar.setProperty("confident", confident)
+                bar.style().unpolish(bar)  # the stylesheet colours the bar by this property
+                bar.style().polish(bar)
+            alt.setText(
+                ", ".join(
+                    f"{taxonomy.categories[c].label if c in taxonomy.categories else c} {p:.0%}"
+                    for c, p in level.alternatives[1 : TOP_K + 1]
+                    if c != level.code
+                )
             )
-            alt = QLabel(alternatives, objectName="alternatives")
-            alt.setWordWrap(True)
-            self.levels.addWidget(name, r, 0)
-            self.levels.addWidget(bar, r, 1)
-            self.levels.addWidget(alt, r, 2)
-        if prediction.reasons:
-            self.levels.addWidget(
-                QLabel("; ".join(prediction.reasons), objectName="reasons"), len(prediction.levels), 0, 1, 3
+        for r, widgets in enumerate(self._level_rows):
+            for widget in widgets:
+                widget.setVisible(r < len(levels))
+        if prediction is None:
+            self.reasons.setText(
+                "Not classified yet: Classify > Classify delivery (Ctrl+K)." if self.product_id else ""
             )
+        else:
+            self.reasons.setText("; ".join(prediction.reasons))
+        self.reasons.setVisible(bool(self.reasons.text()))
 
     # -- images ------------------------------------------------------------------------------
     def _step_image(self, step: int) -> None:

@@ -120,6 +120,10 @@ class ProductGrid(QListView):
         self.setItemDelegate(ProductDelegate(self))
         self.setModel(proxy)
         self.selectionModel().currentChanged.connect(self._current_changed)
+        # A re-sort or refill resets the model: keep the analyst on the same product.
+        self._kept: str | None = None
+        proxy.modelAboutToBeReset.connect(lambda: setattr(self, "_kept", self.current_product_id()))
+        proxy.modelReset.connect(lambda: self._kept and self.select_product(self._kept))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():

@@ -79,14 +79,16 @@ def read_demo_labels(path: Path) -> dict[str, str]:
 
 
 def bundled_cuda_runtime() -> list[Path]:
-    """CUDA runtime libraries inside the frozen bundle (empty when not frozen or not collected)."""
-    root = getattr(sys, "_MEIPASS", None)
-    if not root:
+    """CUDA runtime library files inside the frozen bundle, relative to it (empty when not frozen or not collected).
+
+    Top-level links that PyInstaller adds are resolved, so each real file is listed once.
+    """
+    meipass = getattr(sys, "_MEIPASS", None)
+    if not meipass:
         return []
-    found: list[Path] = []
-    for pattern in ("libcudart.so*", "cudart64_*.dll", "cudart*.dll"):
-        found += Path(root).rglob(pattern)
-    return sorted(set(found))
+    root = Path(meipass).resolve()
+    found = {path.resolve() for pattern in ("libcudart*.so*", "cudart64*.dll") for path in root.rglob(pattern)}
+    return sorted(p.relative_to(root) for p in found if p.is_file() and p.is_relative_to(root))
 
 
 def loaded_cuda_runtime() -> str | None:
@@ -165,7 +167,7 @@ def _environment(r: _Report):
     r.line("torch", f"{torch.__version__} (CUDA build: {torch.version.cuda or 'none'}; imported in {r.lap():.1f} s)")
     if frozen:
         libs = bundled_cuda_runtime()
-        r.line("bundled CUDA", f"{len(libs)} runtime lib(s): " + ", ".join(p.name for p in libs) if libs else "NONE")
+        r.line("bundled CUDA", "runtime " + ", ".join(p.as_posix() for p in libs) if libs else "NONE")
     return torch
 
 

@@ -101,6 +101,26 @@ def test_cpu_diagnosis_names_the_reason():
         assert "CUDA" in reason
 
 
+def test_bundled_cuda_runtime_lists_each_real_file_once(tmp_path, monkeypatch):
+    lib = tmp_path / "nvidia" / "cu13" / "lib"
+    lib.mkdir(parents=True)
+    (lib / "libcudart.so.13").write_bytes(b"\x7fELF")
+    (tmp_path / "libcudart.so.13").symlink_to(lib / "libcudart.so.13")  # PyInstaller's top-level link
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert selftest.bundled_cuda_runtime() == [Path("nvidia/cu13/lib/libcudart.so.13")]
+
+
+def test_a_frozen_bundle_without_cuda_libraries_is_named_as_the_reason(tmp_path, monkeypatch):
+    """The silent failure of frozen torch apps: a CUDA build of torch, but its libraries were not collected."""
+    import torch
+
+    if torch.version.cuda is None:
+        pytest.skip("needs a CUDA build of torch")
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert selftest.why_cpu(torch).startswith("CUDA libraries not found in the frozen bundle")
+
+
 @pytest.mark.slow
 def test_installed_app_self_test_passes_offline():
     app = Path(sys.executable).with_name("icaam-desktop.exe" if os.name == "nt" else "icaam-desktop")

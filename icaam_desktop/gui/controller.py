@@ -117,6 +117,14 @@ def job_load_classifier(progress, cancel: CancelToken, *, settings: Settings):
     from icaam_desktop.gui.training import active_model_folder
 
     classifier = load_classifier(active_model_folder(settings.model_path), device=settings.device)
+    if settings.thresholds:  # the analyst's per-level thresholds override the model card's
+        levels = len(getattr(classifier, "thresholds", []) or [])
+        if levels and len(settings.thresholds) != levels:
+            raise ValueError(
+                f"the model has {levels} levels but the settings give {len(settings.thresholds)} thresholds: "
+                f"set {levels} (File > Settings…) or leave them empty for the model's own"
+            )
+        classifier.thresholds = [float(t) for t in settings.thresholds]
     options = getattr(classifier, "options", None)
     if options is not None and getattr(getattr(classifier, "device", None), "type", "cpu") == "cpu":
         # Decode in the worker thread, not in forked DataLoader processes: forking a process the size of
@@ -244,11 +252,16 @@ class Controller(QObject):
 
     def save_settings(self, settings: Settings | None = None) -> None:
         if settings is not None:
-            model_changed = (settings.model_path, settings.device) != (self.settings.model_path, self.settings.device)
+            model_changed = (settings.model_path, settings.device, settings.thresholds) != (
+                self.settings.model_path,
+                self.settings.device,
+                self.settings.thresholds,
+            )
             self.settings = settings
             if model_changed:
                 self.classifier = None
                 self.classifier_changed.emit(None)
+                self.load_classifier(quiet=True)
         try:
             save_settings(self.settings)
         except (OSError, ValueError) as exc:

@@ -88,3 +88,23 @@ def test_retrain_now_uses_the_decisions(window, qtbot):
         pass
     assert {session.predictions[p.product_id].model_version for p in session.products} == {c.classifier.version}
     assert session.status(overridden[0]) == "accepted"  # decisions stay
+
+
+@pytest.mark.slow
+def test_threshold_settings_override_the_model(window, qtbot):
+    c = window.controller
+    c.settings.device = "cpu"
+    c.settings.thresholds = [0.5, 0.6, 0.7]
+    errors = []
+    c.failed.connect(lambda *a: errors.append(a))
+    job = c.load_classifier()
+    with qtbot.waitSignal(job.signals.finished, timeout=300_000):
+        pass
+    assert not errors, errors
+    assert c.classifier.thresholds == [0.5, 0.6, 0.7]
+    c.classifier = None
+    c.settings.thresholds = [0.5]  # the model has three levels
+    job = c.load_classifier()
+    with qtbot.waitSignal(job.signals.finished, timeout=300_000):
+        pass
+    assert errors and "3 levels" in errors[0][1]

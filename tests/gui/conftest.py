@@ -9,6 +9,15 @@ pytest.importorskip("pytestqt")
 
 
 @pytest.fixture(autouse=True)
+def _window_settings_in_tmp(tmp_path):
+    """QSettings (window geometry) goes to a temporary folder, never the real user profile."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+
+
+@pytest.fixture(autouse=True)
 def _no_thread_left_running(qapp):
     """Fail any test that leaves a pool job or a QThread running after it returns."""
     from PySide6.QtCore import QThread

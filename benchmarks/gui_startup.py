@@ -36,6 +36,7 @@ def launch(args: list[str]) -> float:
             "ICAAM_STARTUP_PROBE": "1",
             "ICAAM_DATA_DIR": f"{tmp}/data",
             "ICAAM_CONFIG_DIR": f"{tmp}/config",
+            "XDG_CONFIG_HOME": f"{tmp}/xdg",  # QSettings (window geometry) too
             "HF_HUB_OFFLINE": "1",
         }
         start = time.perf_counter()

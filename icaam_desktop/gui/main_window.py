@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         self.panel.reject_requested.connect(self.reject_current)
         self.panel.next_requested.connect(self.next_review)
         self.panel.attributes.edited.connect(lambda pid, _attr: self._products_changed([pid]))
+        self.panel.attributes.refused.connect(lambda text: show_error(self, "Value not saved", text))
         self.mapping.column_decided.connect(c.accept_column)
         self.mapping.value_decided.connect(c.accept_value)
 

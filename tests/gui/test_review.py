@@ -219,3 +219,17 @@ def test_export_from_the_window(window, qtbot, tmp_path):
     with qtbot.waitSignal(window.controller.exported, timeout=60_000) as done:
         window.controller.export(out=out, labels=True, include_unaccepted=True)
     assert done.args[0].rows == 50
+
+
+def test_a_refused_attribute_value_is_a_message(window):
+    session = window.controller.session
+    pid = session.products[0].product_id
+    window.controller.decide("override", pid, "sweaters")
+    window.grid.select_product(pid)
+    model = window.panel.attributes
+    colour_row = next(r for r in range(model.rowCount()) if model._rows[r][0].code == "base_colour")
+    refused = []
+    model.refused.connect(refused.append)
+    assert not model.setData(model.index(colour_row, 1), "not-a-colour")
+    assert refused and ("base_colour" in refused[0] or "Base colour" in refused[0])
+    assert session.attribute_value(pid, "base_colour") == ""

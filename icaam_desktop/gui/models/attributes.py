@@ -23,6 +23,7 @@ NONE_TEXT = "(none)"
 class AttributeTableModel(QAbstractTableModel):
     HEADERS = ("Attribute", "Value", "")
     edited = Signal(str, str)  # product id, attribute code
+    refused = Signal(str)  # why the workspace refused an edit (e.g. not an option of the attribute)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -98,7 +99,11 @@ class AttributeTableModel(QAbstractTableModel):
         value = (value or "").strip()
         if value == self.value(index.row()):
             return False
-        self.session.decide(self.product_id, field=spec.code, value=value, note="attribute edited")
+        try:
+            self.session.decide(self.product_id, field=spec.code, value=value, note="attribute edited")
+        except Exception as exc:  # noqa: BLE001 - a refused value is a message, not a crash
+            self.refused.emit(f"{spec.label}: {exc}")
+            return False
         left, right = self.index(index.row(), 0), self.index(index.row(), 2)
         self.dataChanged.emit(left, right)
         self.edited.emit(self.product_id, spec.code)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from icaam_desktop.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
-from icaam_desktop.cli.paths_arg import existing_dir
+from icaam_desktop.cli.paths_arg import classifier_arg, existing_dir, taxonomy_arg
 
 
 def register(subparsers) -> None:
@@ -62,30 +62,16 @@ def write_predictions_csv(path: Path, predictions: list, depth: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from icaam_desktop.cli.progress import progress_bar
-    from icaam_desktop.core.classify import ModelError, ModelTaxonomyMismatch, load_classifier
     from icaam_desktop.core.classify.prediction import STATUS_AUTO, STATUS_REJECTED, STATUS_REVIEW
     from icaam_desktop.core.classify.run import classify_delivery
     from icaam_desktop.core.delivery import open_delivery
     from icaam_desktop.core.delivery.model import DeliveryError
-    from icaam_desktop.core.taxonomy import TaxonomyError, load_taxonomy
 
     folder = existing_dir(args.delivery, "delivery folder")
-    try:
-        taxonomy = load_taxonomy(existing_dir(args.taxonomy, "taxonomy folder"))
-    except TaxonomyError as exc:
-        raise UsageError(str(exc)) from exc
+    taxonomy = taxonomy_arg(args.taxonomy)
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
-    try:
-        from icaam_desktop.core.training.tracking import active_model_dir
-
-        # An explicit --model wins; else the model the analyst activated; else the shipped default.
-        classifier = load_classifier(args.model or active_model_dir(), device=args.device)
-        classifier.check_taxonomy(taxonomy)
-    except ModelTaxonomyMismatch as exc:
-        raise UsageError(str(exc)) from exc
-    except (ModelError, RuntimeError) as exc:
-        raise UsageError(f"cannot load the model: {exc}") from exc
+    classifier = classifier_arg(args.model, taxonomy=taxonomy, device=args.device)
     print(
         f"model {classifier.card.get('name', '?')} {classifier.version} on {classifier.device_description}",
         file=sys.stderr,

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from icaam_desktop.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
-from icaam_desktop.cli.paths_arg import existing_dir, existing_file
+from icaam_desktop.cli.paths_arg import classifier_arg, existing_dir, existing_file, taxonomy_arg
 
 SPLITS = ("all", "train", "val", "test")
 
@@ -49,14 +49,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--limit", type=int, default=None, metavar="N", help="evaluate a fixed random sample of N products")
     p.set_defaults(handler=run)
-
-
-def _model_dir(arg: str | None) -> Path | None:
-    if arg:
-        return existing_dir(arg, "model folder")
-    from icaam_desktop.core.training.tracking import active_model_dir
-
-    return active_model_dir()  # None: load_classifier falls back to models/default
 
 
 def _sample(items: list, limit: int | None) -> list:
@@ -158,23 +150,13 @@ def _print_summary(result: dict, out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from icaam_desktop.core.classify.model_io import ModelError, ModelTaxonomyMismatch, load_classifier
-    from icaam_desktop.core.taxonomy import TaxonomyError, load_taxonomy
     from icaam_desktop.core.training.metrics import evaluate
     from icaam_desktop.core.training.plots import write_report
 
-    try:
-        taxonomy = load_taxonomy(existing_dir(args.taxonomy, "taxonomy folder"))
-    except TaxonomyError as exc:
-        raise UsageError(str(exc)) from exc
+    taxonomy = taxonomy_arg(args.taxonomy)
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
-    model_dir = _model_dir(args.model)
-    try:
-        classifier = load_classifier(model_dir, device=args.device)
-        classifier.check_taxonomy(taxonomy)
-    except (ModelError, ModelTaxonomyMismatch, RuntimeError, ValueError) as exc:
-        raise UsageError(str(exc)) from exc
+    classifier = classifier_arg(args.model, taxonomy=taxonomy, device=args.device)
     if args.catalog:
         products, problems = _catalog_products(args, taxonomy)
     else:
@@ -204,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         product_ids=[products[i][0] for i in usable],
     )
     result["model"] = {
-        "folder": str(model_dir or "models/default"),
+        "folder": str(classifier.folder),
         "name": classifier.card.get("name", ""),
         "version": classifier.version,
         "temperature": classifier.temperature,

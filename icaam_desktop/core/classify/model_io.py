@@ -102,6 +102,7 @@ class Classifier:
         self.card = card
         self.device = device
         self.device_description = device_description
+        self.folder: Path | None = None  # set by load_classifier
         self.labels: list[str] = list(card["labels"])
         self.temperature = float(card.get("temperature", 1.0))
         self.thresholds: list[float] = [float(t) for t in card.get("thresholds", [])]
@@ -263,4 +264,6 @@ def load_classifier(path: str | Path | None = None, *, device: str = "auto") -> 
     model = model.to(dev).eval()
     if dev.type == "cuda" or card.get("channels_last", True):
         model = model.to(memory_format=torch.channels_last)
-    return Classifier(model, card, dev, why)
+    classifier = Classifier(model, card, dev, why)
+    classifier.folder = folder  # where it was loaded from (reports, the model picker)
+    return classifier

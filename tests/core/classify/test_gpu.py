@@ -34,7 +34,8 @@ def test_cuda_pipeline_with_nvjpeg_agrees_with_the_cpu_one(classifier, tmp_path)
     bad.write_bytes(b"")
     paths.append(bad)
     gpu = load_classifier(device="cuda")
-    assert gpu.options.gpu_decode and gpu.device_description.startswith("CUDA: ")
+    assert gpu.device_description.startswith("CUDA: ")
+    gpu.options.gpu_decode = True  # opt-in: see Classifier.__init__
     emb_gpu, err_gpu = gpu.embed_paths(paths, batch_size=16)
     emb_cpu, err_cpu = classifier.embed_paths(paths, batch_size=16)
     assert [e is None for e in err_gpu] == [e is None for e in err_cpu] and err_gpu[-1] is not None

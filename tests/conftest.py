@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
+
+
+class _QtBlocker:
+    """With ICAAM_BLOCK_QT=1 any PySide6 import fails: proves the core's tests need no Qt (CI runs them so)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("PySide6", "shiboken6"):
+            raise ModuleNotFoundError(f"PySide6 is blocked in this run (ICAAM_BLOCK_QT=1): {name}", name=name)
+        return None
+
+
+if os.environ.get("ICAAM_BLOCK_QT") == "1":
+    sys.meta_path.insert(0, _QtBlocker())
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -9,6 +9,8 @@ The job bodies below are plain functions (no Qt): they run on worker threads.
 from __future__ import annotations
 
 import copy
+import gc
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -226,6 +228,8 @@ class Controller(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        # Hand the GIL to the GUI thread sooner while a worker runs Python code (default 5 ms).
+        sys.setswitchinterval(0.002)
         self.settings = load_settings()
         self.workspace_path = Path(self.settings.last_workspace or paths.default_workspace())
         self.workspace = None  # the GUI thread's own connection
@@ -409,6 +413,10 @@ class Controller(QObject):
         self.classify()
 
     def _classifier_loaded(self, classifier) -> None:
+        # torch and the model add hundreds of thousands of long-lived objects; a full cyclic GC
+        # pass over them takes tens of ms on the GUI thread. Freezing them out of the collector
+        # keeps later collections short (they only scan objects created from now on).
+        gc.freeze()
         self.classifier = classifier
         self.classifier_changed.emit(classifier)
         pending, self._pending_after_model = self._pending_after_model, []

@@ -7,6 +7,8 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
+GRACE_MS = 2000
+
 
 @pytest.fixture(autouse=True)
 def _window_settings_in_tmp(tmp_path):
@@ -25,13 +27,13 @@ def _no_thread_left_running(qapp):
     from icaam_desktop.gui import workers
 
     yield
+    # A job's thread is still counted for a moment after its "finished" signal (it is emitted at the
+    # end of run()), so a short grace separates a job that is ending from one left running.
     leaked = []
     for pool in workers.all_pools():
-        busy = pool.activeThreadCount()
-        pool.waitForDone(10_000)
-        if busy:
-            leaked.append(f"{pool.objectName() or 'global'} pool had {busy} active thread(s)")
-        assert pool.activeThreadCount() == 0, "a worker is still running 10 s after the test"
+        if not pool.waitForDone(GRACE_MS):
+            leaked.append(f"{pool.objectName() or 'global'} pool: {pool.activeThreadCount()} job(s) still running")
+            pool.waitForDone(30_000)  # let it end before the next test, which would inherit it
     running = [t for t in qapp.findChildren(QThread) if t.isRunning()]
     assert not running, f"QThread(s) left running: {running}"
-    assert not leaked, "; ".join(leaked) + " when the test returned (wait for the job's finished signal)"
+    assert not leaked, "; ".join(leaked) + f" {GRACE_MS} ms after the test returned (cancel it or wait for it)"

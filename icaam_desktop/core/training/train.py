@@ -255,6 +255,7 @@ def train_classifier(
             history=history,
             cancel=cancel,
             progress=progress,
+            on_epoch=on_epoch,
         )
         if tracker is not None:
             for record in history:
@@ -543,7 +544,9 @@ def _extended_metrics(test_rows, data, net, kw, labels, taxonomy, temperature, t
         return {"error": f"metrics.evaluate failed: {exc}"}
 
 
-def _train_head_only(net, data, *, dev, mean, std, amp, size, loss_fn, variants, epochs, lr, history, cancel, progress):
+def _train_head_only(
+    net, data, *, dev, mean, std, amp, size, loss_fn, variants, epochs, lr, history, cancel, progress, on_epoch=None
+):
     """Frozen backbone: pooled features of every photo variant (+ mirrored clean), then full-batch head training."""
     rows = data.split["train"]
     t0 = time.perf_counter()
@@ -569,6 +572,8 @@ def _train_head_only(net, data, *, dev, mean, std, amp, size, loss_fn, variants,
             opt.step()
         if step % 25 == 0 or step == epochs - 1:
             history.append({"epoch": step + 1, "train_loss": float(loss.item())})
+            if on_epoch is not None:  # the GUI's live plot
+                on_epoch(history[-1])
             progress(step + 1, epochs, "training the head")
     elapsed = time.perf_counter() - t0
     return epochs, int(x.shape[0]), elapsed

@@ -78,5 +78,5 @@ def test_mapping_view_accept_change_none_and_values(mapped, qtbot):
     assert session.attribute_value(pid, "brand")  # filled from the Brand column by the mapper
     window.grid.select_product(pid)
     model = window.panel.attributes
-    brand_row = next(r for r in range(model.rowCount()) if model._rows[r][0].code == "brand")
+    brand_row = next(r for r in range(model.rowCount()) if model.rows[r][0].code == "brand")
     assert brand_row not in model.missing_rows()

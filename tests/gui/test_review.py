@@ -139,7 +139,7 @@ def test_attribute_edit_is_a_decision(window, tmp_path):
     window.grid.select_product(pid)
     model = window.panel.attributes
     assert model.rowCount() > 0
-    colour_row = next(r for r in range(model.rowCount()) if model._rows[r][0].code == "base_colour")
+    colour_row = next(r for r in range(model.rowCount()) if model.rows[r][0].code == "base_colour")
     assert colour_row in model.missing_rows()
     assert model.setData(model.index(colour_row, 1), "black")
     assert session.attribute_value(pid, "base_colour") == "black"
@@ -227,7 +227,7 @@ def test_a_refused_attribute_value_is_a_message(window):
     window.controller.decide("override", pid, "sweaters")
     window.grid.select_product(pid)
     model = window.panel.attributes
-    colour_row = next(r for r in range(model.rowCount()) if model._rows[r][0].code == "base_colour")
+    colour_row = next(r for r in range(model.rowCount()) if model.rows[r][0].code == "base_colour")
     refused = []
     model.refused.connect(refused.append)
     assert not model.setData(model.index(colour_row, 1), "not-a-colour")

@@ -7,12 +7,13 @@ analyst decision, written through the session straight to SQLite.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QWidget
 
 from icaam_desktop.core.taxonomy import AttributeSpec
 from icaam_desktop.gui.models.session import ReviewSession
+from icaam_desktop.gui.models.table import RowTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 SPEC_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -20,7 +21,7 @@ MISSING_BRUSH = QBrush(QColor("#fff1d6"))
 NONE_TEXT = "(none)"
 
 
-class AttributeTableModel(QAbstractTableModel):
+class AttributeTableModel(RowTableModel):
     HEADERS = ("Attribute", "Value", "")
     edited = Signal(str, str)  # product id, attribute code
     refused = Signal(str)  # why the workspace refused an edit (e.g. not an option of the attribute)
@@ -29,38 +30,27 @@ class AttributeTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.session: ReviewSession | None = None
         self.product_id: str | None = None
-        self._rows: list[tuple[AttributeSpec, bool]] = []
+        self.rows: list[tuple[AttributeSpec, bool]] = []
 
     def show_product(self, session: ReviewSession | None, product_id: str | None) -> None:
         self.beginResetModel()
-        self.session, self.product_id, self._rows = session, product_id, []
+        self.session, self.product_id, self.rows = session, product_id, []
         if session is not None and product_id is not None:
             code = session.final_category(product_id)
             if code and code in session.taxonomy.categories:
                 specs = session.taxonomy.attributes_for(code)
                 rows = [(ca.attribute, ca.required) for ca in specs if not ca.attribute.is_identifier]
-                self._rows = sorted(rows, key=lambda r: (not r[1], r[0].label.lower()))
+                self.rows = sorted(rows, key=lambda r: (not r[1], r[0].label.lower()))
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
     def value(self, row: int) -> str:
-        spec, _ = self._rows[row]
+        spec, _ = self.rows[row]
         return self.session.attribute_value(self.product_id, spec.code) if self.session else ""
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        spec, required = self._rows[index.row()]
+        spec, required = self.rows[index.row()]
         value = self.value(index.row())
         missing = required and not value
         if role == SPEC_ROLE:
@@ -95,7 +85,7 @@ class AttributeTableModel(QAbstractTableModel):
     def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or index.column() != 1 or self.session is None:
             return False
-        spec, _ = self._rows[index.row()]
+        spec, _ = self.rows[index.row()]
         value = (value or "").strip()
         if value == self.value(index.row()):
             return False
@@ -110,7 +100,7 @@ class AttributeTableModel(QAbstractTableModel):
         return True
 
     def missing_rows(self) -> list[int]:
-        return [i for i, (spec, req) in enumerate(self._rows) if req and not self.value(i)]
+        return [i for i, (spec, req) in enumerate(self.rows) if req and not self.value(i)]
 
 
 class OptionDelegate(QStyledItemDelegate):

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from icaam_desktop.core.mapping.model import SOURCE_ANALYST, ColumnMatch, ValueMatch
 from icaam_desktop.core.taxonomy import Taxonomy
+from icaam_desktop.gui.models.table import RowTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 FIELD_COLUMN_PREFIX = "column:"
@@ -54,7 +55,7 @@ def column_rows(matches: list[ColumnMatch], *, columns: list[str], samples: dict
     return list(rows.values())
 
 
-class ColumnMappingModel(QAbstractTableModel):
+class ColumnMappingModel(RowTableModel):
     HEADERS = ("Supplier column", "Retailer attribute", "Confidence", "Examples", "Why")
 
     def __init__(self, parent=None) -> None:
@@ -75,17 +76,6 @@ class ColumnMappingModel(QAbstractTableModel):
     def attribute_label(self, code: str) -> str:
         spec = self.taxonomy.attributes.get(code) if self.taxonomy else None
         return f"{spec.label} ({code})" if spec and spec.label != code else code
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -115,7 +105,7 @@ class ColumnMappingModel(QAbstractTableModel):
         return None
 
 
-class ValueMappingModel(QAbstractTableModel):
+class ValueMappingModel(RowTableModel):
     """The distinct supplier values of one attribute; unmapped ones highlighted red."""
 
     HEADERS = ("Supplier value", "Retailer option", "Confidence", "Why")
@@ -142,17 +132,6 @@ class ValueMappingModel(QAbstractTableModel):
         spec = self.taxonomy.attributes.get(attribute) if self.taxonomy else None
         option = spec.option(code) if spec else None
         return option.label if option else code
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

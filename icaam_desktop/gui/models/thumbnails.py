@@ -127,7 +127,7 @@ class ThumbnailCache(QObject):
             self._in_flight.update(batch)
             cache, side = thumbs_dir(), self.side
 
-            def work(progress, cancel, batch=batch):
+            def work(progress, cancel, batch=batch, side=side, cache=cache):
                 out = []
                 for key in batch:
                     if cancel.cancelled:

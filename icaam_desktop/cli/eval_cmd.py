@@ -60,16 +60,14 @@ def _sample(items: list, limit: int | None) -> list:
     return [items[i] for i in keep]
 
 
-def _catalog_products(args, taxonomy) -> tuple[list[tuple[str, str, list[Path]]], list[str]]:
-    from icaam_desktop.core.training.data import load_catalog, split_items
+def _catalog_products(args, taxonomy) -> tuple[list, list[str]]:
+    from icaam_desktop.core.training.evaluation import catalogue_products
 
     folder = existing_dir(args.catalog, "catalogue folder")
     try:
-        catalog = load_catalog(folder, taxonomy=taxonomy)
+        return catalogue_products(folder, taxonomy=taxonomy, split=args.split)
     except (FileNotFoundError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
-    items = catalog.items if args.split == "all" else split_items(catalog.items)[args.split]
-    return [(it.sku, it.leaf, [it.image]) for it in items], list(catalog.problems)
 
 
 def _read_labels(path: Path) -> dict[str, str]:
@@ -83,8 +81,9 @@ def _read_labels(path: Path) -> dict[str, str]:
     return {r[0].strip(): r[1].strip() for r in rows if len(r) >= 2}
 
 
-def _delivery_products(args, taxonomy) -> tuple[list[tuple[str, str, list[Path]]], list[str]]:
+def _delivery_products(args, taxonomy) -> tuple[list, list[str]]:
     from icaam_desktop.core.delivery import DeliveryError, open_delivery
+    from icaam_desktop.core.training.evaluation import LabelledProduct
 
     if not args.labels:
         raise UsageError("--delivery needs --labels CSV (supplier_sku;category_code)")
@@ -101,33 +100,10 @@ def _delivery_products(args, taxonomy) -> tuple[list[tuple[str, str, list[Path]]
         elif code not in taxonomy.categories:
             problems.append(f"{product.product_id}: label {code!r} is not a category of the taxonomy")
         else:
-            out.append((product.product_id, code, [Path(im.path) for im in product.images if im.ok]))
+            out.append(
+                LabelledProduct(product.product_id, code, tuple(Path(im.path) for im in product.images if im.ok))
+            )
     return out, problems
-
-
-def _leaf_probs(classifier, products, *, batch_size: int):
-    """Aggregated leaf probabilities per product with at least one decodable photo; the rest are rejected."""
-    import numpy as np
-
-    from icaam_desktop.cli.progress import progress_bar
-    from icaam_desktop.core.classify.hierarchy import aggregate_images
-
-    paths, owner = [], []
-    for i, (_, _, images) in enumerate(products):
-        for image in images:
-            paths.append(image)
-            owner.append(i)
-    with progress_bar("eval") as progress:
-        emb, errors = classifier.embed_paths(paths, batch_size=batch_size, progress=progress)
-    probs = classifier.leaf_probs_from_embeddings(emb) if len(paths) else np.zeros((0, len(classifier.labels)))
-    groups: list[list[int]] = [[] for _ in products]
-    for row, (i, err) in enumerate(zip(owner, errors, strict=True)):
-        if err is None:
-            groups[i].append(row)
-    usable = [i for i, g in enumerate(groups) if g]
-    rejected = [products[i][0] for i, g in enumerate(groups) if not g]
-    agg = aggregate_images(probs, [groups[i] for i in usable], method=classifier.aggregation) if usable else probs[:0]
-    return usable, agg, rejected
 
 
 def _print_summary(result: dict, out: Path) -> None:
@@ -150,7 +126,8 @@ def _print_summary(result: dict, out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from icaam_desktop.core.training.metrics import evaluate
+    from icaam_desktop.cli.progress import progress_bar
+    from icaam_desktop.core.training.evaluation import evaluate_classifier
     from icaam_desktop.core.training.plots import write_report
 
     taxonomy = taxonomy_arg(args.taxonomy)
@@ -169,22 +146,17 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     print(f"evaluating {len(products)} products", file=sys.stderr)
-
-    usable, probs, rejected = _leaf_probs(classifier, products, batch_size=args.batch_size)
-    for pid in rejected:
-        problems.append(f"{pid}: no decodable photo (not scored)")
-    if not usable:
-        print("icaam eval: no product had a decodable photo", file=sys.stderr)
+    try:
+        with progress_bar("eval") as progress:
+            evaluation = evaluate_classifier(
+                classifier, products, taxonomy=taxonomy, batch_size=args.batch_size, progress=progress
+            )
+    except ValueError as exc:
+        print(f"icaam eval: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    thresholds = {d + 1: t for d, t in enumerate(classifier.thresholds)} or None
-    result = evaluate(
-        y_true_leaf=[products[i][1] for i in usable],
-        probs=probs,
-        labels=classifier.labels,
-        taxonomy=taxonomy,
-        thresholds=thresholds,
-        product_ids=[products[i][0] for i in usable],
-    )
+    problems += [f"{pid}: no decodable photo (not scored)" for pid in evaluation.rejected]
+    rejected = evaluation.rejected
+    result = evaluation.metrics
     result["model"] = {
         "folder": str(classifier.folder),
         "name": classifier.card.get("name", ""),

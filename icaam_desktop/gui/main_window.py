@@ -24,6 +24,7 @@ from icaam_desktop.gui.models.session import STATUS_REVIEW
 from icaam_desktop.gui.models.taxonomy_tree import TaxonomyTreeModel
 from icaam_desktop.gui.models.thumbnails import ThumbnailCache
 from icaam_desktop.gui.views.dialogs import ExportDialog, SettingsDialog, show_error
+from icaam_desktop.gui.views.evaluation_view import EvaluationDialog
 from icaam_desktop.gui.views.grid_view import FilterBar, ProductGrid
 from icaam_desktop.gui.views.mapping_view import MappingView
 from icaam_desktop.gui.views.product_panel import ProductPanel
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         work.addSeparator()
         self._action(work, "Retrain now (head only, from your decisions)", self.controller.retrain_now, "Ctrl+Shift+R")
         self._action(work, "Train a model…", self.training_panel)
+        self._action(work, "Evaluate the model…", self.evaluation_dialog)
         review = bar.addMenu("&Review")
         self.accept_action = self._action(review, "Accept", self.accept_current, ["A", "Return", "Enter"])
         self._action(review, "Change category…", self.change_current, ["C", "O"])
@@ -294,6 +296,13 @@ class MainWindow(QMainWindow):
         self._training.show()
         self._training.raise_()
         return self._training
+
+    def evaluation_dialog(self) -> EvaluationDialog:
+        if getattr(self, "_evaluation", None) is None:
+            self._evaluation = EvaluationDialog(self.controller, self)
+        self._evaluation.show()
+        self._evaluation.raise_()
+        return self._evaluation
 
     def settings_dialog(self) -> None:
         dialog = SettingsDialog(self.controller.settings, self)

@@ -150,3 +150,28 @@ def job_retrain_head(
     if result.model_dir is not None:
         activate_model(result.model_dir)
     return result
+
+
+def job_evaluate(
+    progress,
+    cancel: CancelToken,
+    *,
+    classifier,
+    model_folder: Path,
+    device: str,
+    catalog: Path,
+    taxonomy: Taxonomy,
+    split: str,
+):
+    """Score the active model on a labelled catalogue (the core evaluation job); loads the model if needed."""
+    from icaam_desktop.core.training.evaluation import catalogue_products, evaluate_classifier
+
+    if classifier is None:
+        from icaam_desktop.core.classify import load_classifier
+
+        classifier = load_classifier(model_folder, device=device)
+    classifier.check_taxonomy(taxonomy)
+    products, _problems = catalogue_products(catalog, taxonomy=taxonomy, split=split)
+    if cancel.cancelled:
+        raise Cancelled("cancelled by the user")
+    return evaluate_classifier(classifier, products, taxonomy=taxonomy, progress=progress, cancel=cancel)

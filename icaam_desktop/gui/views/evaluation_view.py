@@ -1,0 +1,198 @@
+"""Evaluate the active model on a labelled catalogue: metrics, a confusion matrix per level, and the
+products behind any clicked cell with their photos."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from icaam_desktop.gui.models.thumbnails import ThumbnailCache
+from icaam_desktop.gui.training import active_model_folder, job_evaluate
+
+SPLITS = ("test", "val", "all")
+
+
+class EvaluationDialog(QDialog):
+    def __init__(self, controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("evaluationDialog")
+        self.setWindowTitle("Evaluate the model")
+        self.resize(1000, 720)
+        self.controller = controller
+        self.evaluation = None
+        self.thumbs = ThumbnailCache(self)
+        self.thumbs.ready.connect(self._thumbnail_ready)
+        layout = QVBoxLayout(self)
+
+        row = QHBoxLayout()
+        self.catalog = QLineEdit(
+            placeholderText="a labelled catalogue folder: products.csv (sku;categories;…) + images"
+        )
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._pick_catalog)
+        self.split = QComboBox()
+        self.split.addItems(SPLITS)
+        self.split.setToolTip(
+            "'test': the held-out part of the fixed training split (use it on the training catalogue)"
+        )
+        self.start_button = QPushButton("Evaluate", objectName="acceptButton")
+        self.start_button.clicked.connect(self.start)
+        for widget, stretch in ((self.catalog, 1), (browse, 0), (QLabel("Split"), 0), (self.split, 0)):
+            row.addWidget(widget, stretch)
+        row.addWidget(self.start_button)
+        layout.addLayout(row)
+
+        self.summary = QLabel("", wordWrap=True)
+        layout.addWidget(self.summary)
+        level_row = QHBoxLayout()
+        level_row.addWidget(QLabel("Confusion matrix of level"))
+        self.level = QComboBox()
+        self.level.currentIndexChanged.connect(self._show_matrix)
+        level_row.addWidget(self.level)
+        level_row.addStretch(1)
+        layout.addLayout(level_row)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.matrix = QTableWidget(0, 0)
+        self.matrix.setToolTip("rows: true category, columns: predicted; click a cell to see its products")
+        self.matrix.cellClicked.connect(self.show_cell)
+        self.products = QListWidget()
+        self.products.setViewMode(QListView.ViewMode.IconMode)
+        self.products.setIconSize(QSize(120, 120))
+        self.products.setResizeMode(QListView.ResizeMode.Adjust)
+        splitter.addWidget(self.matrix)
+        splitter.addWidget(self.products)
+        layout.addWidget(splitter, 1)
+        self.cell_label = QLabel("")
+        layout.addWidget(self.cell_label)
+
+    def _pick_catalog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Labelled catalogue folder", self.catalog.text())
+        if folder:
+            self.catalog.setText(folder)
+
+    def start(self):
+        catalog = Path(self.catalog.text().strip()).expanduser()
+        session = self.controller.session
+        if not (catalog / "products.csv").is_file():
+            self.summary.setText(f"⚠ {catalog} has no products.csv: pick a labelled catalogue folder.")
+            return None
+        if session is None:
+            self.summary.setText("⚠ Open a delivery (or the demo) first: the evaluation uses its taxonomy.")
+            return None
+        settings = self.controller.settings
+        self.summary.setText("Evaluating…")
+        self.start_button.setEnabled(False)
+        fn = partial(
+            job_evaluate,
+            classifier=self.controller.classifier,
+            model_folder=active_model_folder(settings.model_path),
+            device=settings.device,
+            catalog=catalog,
+            taxonomy=session.taxonomy,
+            split=self.split.currentText(),
+        )
+        job = self.controller.run(lambda progress, cancel: fn(progress, cancel), "Evaluating the model", self._done)
+        job.signals.error.connect(lambda message, details: self.summary.setText(f"⚠ Evaluation failed: {message}"))
+        job.signals.finished.connect(lambda: self.start_button.setEnabled(True))
+        return job
+
+    def _done(self, evaluation) -> None:
+        self.evaluation = evaluation
+        metrics = evaluation.metrics
+        parts = [
+            f"level {d}: accuracy {lv['accuracy']:.1%}, macro-F1 {lv['macro_f1']:.3f}"
+            for d, lv in metrics["levels"].items()
+        ]
+        at = metrics.get("at_thresholds") or {}
+        if at.get("levels"):
+            parts.append(f"auto-accepted to the leaf {at['auto_leaf_share']:.1%} at error {at['auto_leaf_error']:.1%}")
+        skipped = f"; {len(evaluation.rejected)} without a usable photo" if evaluation.rejected else ""
+        self.summary.setText(f"{metrics['n']} products{skipped}. " + "; ".join(parts))
+        self.level.blockSignals(True)
+        self.level.clear()
+        self.level.addItems(list(metrics["levels"]))
+        self.level.setCurrentIndex(self.level.count() - 1)
+        self.level.blockSignals(False)
+        self._show_matrix()
+
+    def _confusion(self) -> dict:
+        return self.evaluation.metrics["levels"][self.level.currentText()]["confusion"]
+
+    def _show_matrix(self) -> None:
+        if self.evaluation is None or not self.level.currentText():
+            return
+        confusion = self._confusion()
+        labels, counts = confusion["labels"], confusion["counts"]
+        taxonomy = self.controller.session.taxonomy
+        names = [taxonomy.categories[c].label if c in taxonomy.categories else c for c in labels]
+        self.matrix.clear()
+        self.matrix.setRowCount(len(labels))
+        self.matrix.setColumnCount(len(labels))
+        self.matrix.setHorizontalHeaderLabels(names)
+        self.matrix.setVerticalHeaderLabels(names)
+        for i, row in enumerate(counts):
+            for j, count in enumerate(row):
+                item = QTableWidgetItem(str(count) if count else "")
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                if count and i != j:
+                    item.setBackground(QColor("#f8d7d7"))
+                elif count:
+                    item.setBackground(QColor("#d9f0df"))
+                self.matrix.setItem(i, j, item)
+        self.matrix.resizeColumnsToContents()
+        self.products.clear()
+        self.cell_label.setText("Click a cell to list its products.")
+
+    def cell_products(self, row: int, column: int) -> list[str]:
+        """The ids of the products whose true category is ``row``'s and predicted is ``column``'s."""
+        confusion = self._confusion()
+        true, predicted = confusion["labels"][row], confusion["labels"][column]
+        return next((ids for t, p, ids in confusion.get("cells", []) if t == true and p == predicted), [])
+
+    def show_cell(self, row: int, column: int) -> None:
+        ids = self.cell_products(row, column)
+        labels = self.matrix.verticalHeaderItem(row).text(), self.matrix.horizontalHeaderItem(column).text()
+        self.cell_label.setText(f"{len(ids)} product(s): true {labels[0]}, predicted {labels[1]}")
+        self.products.clear()
+        for pid in ids:
+            product = self.evaluation.products[pid]
+            image = product.images[0] if product.images else None
+            item = QListWidgetItem(pid)
+            item.setData(Qt.ItemDataRole.UserRole, str(image) if image else "")
+            pixmap = self.thumbs.get(image)
+            if pixmap is not None:
+                item.setIcon(QIcon(pixmap))
+            self.products.addItem(item)
+
+    def _thumbnail_ready(self, key: str) -> None:
+        for i in range(self.products.count()):
+            item = self.products.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                pixmap = self.thumbs.get(Path(key))
+                if pixmap is not None:
+                    item.setIcon(QIcon(pixmap))
+
+    def done(self, result: int) -> None:  # closing the dialog stops its thumbnail jobs
+        self.thumbs.cancel_all()
+        super().done(result)

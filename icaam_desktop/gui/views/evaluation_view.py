@@ -79,6 +79,8 @@ class EvaluationDialog(QDialog):
         self.products = QListWidget()
         self.products.setViewMode(QListView.ViewMode.IconMode)
         self.products.setIconSize(QSize(120, 120))
+        self.products.setGridSize(QSize(136, 150))
+        self.products.setMovement(QListView.Movement.Static)
         self.products.setResizeMode(QListView.ResizeMode.Adjust)
         splitter.addWidget(self.matrix)
         splitter.addWidget(self.products)

@@ -220,7 +220,7 @@ def train_classifier(
     if dev.type == "cuda":
         data.cache = data.cache.to(dev)
     index = LevelIndex.build(taxonomy, labels)
-    net = HierarchicalClassifier(create_backbone(backbone, pretrained=True), len(labels))
+    net = HierarchicalClassifier(create_backbone(backbone), len(labels))  # local weights only, never a download
     cfg = backbone_config(net.backbone)
     mean, std = cfg["mean"], cfg["std"]
     input_size = int(input_size or cfg["input_size"])

@@ -27,6 +27,7 @@ from icaam_desktop.gui.views.dialogs import ExportDialog, SettingsDialog, show_e
 from icaam_desktop.gui.views.evaluation_view import EvaluationDialog
 from icaam_desktop.gui.views.grid_view import FilterBar, ProductGrid
 from icaam_desktop.gui.views.mapping_view import MappingView
+from icaam_desktop.gui.views.model_picker import ModelPickerDialog
 from icaam_desktop.gui.views.product_panel import ProductPanel
 from icaam_desktop.gui.views.status_area import StatusArea
 from icaam_desktop.gui.views.taxonomy_picker import TaxonomyPicker
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self._action(work, "Retrain now (head only, from your decisions)", self.controller.retrain_now, "Ctrl+Shift+R")
         self._action(work, "Train a model…", self.training_panel)
         self._action(work, "Evaluate the model…", self.evaluation_dialog)
+        self._action(work, "Models…", self.model_picker)
         review = bar.addMenu("&Review")
         self.accept_action = self._action(review, "Accept", self.accept_current, ["A", "Return", "Enter"])
         self._action(review, "Change category…", self.change_current, ["C", "O"])
@@ -303,6 +305,13 @@ class MainWindow(QMainWindow):
         self._evaluation.show()
         self._evaluation.raise_()
         return self._evaluation
+
+    def model_picker(self) -> ModelPickerDialog:
+        if getattr(self, "_models", None) is None:
+            self._models = ModelPickerDialog(self.controller, self)
+        self._models.show()
+        self._models.raise_()
+        return self._models
 
     def settings_dialog(self) -> None:
         dialog = SettingsDialog(self.controller.settings, self)

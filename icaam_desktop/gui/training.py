@@ -175,3 +175,17 @@ def job_evaluate(
     if cancel.cancelled:
         raise Cancelled("cancelled by the user")
     return evaluate_classifier(classifier, products, taxonomy=taxonomy, progress=progress, cancel=cancel)
+
+
+def job_list_models(progress, cancel: CancelToken, *, tracking_uri: str) -> tuple[list, dict | None]:
+    """The tracked training runs (newest first) and the active-model record, for the model picker."""
+    from icaam_desktop.core.training.tracking import active_model_info, list_runs
+
+    return list_runs(tracking_uri=tracking_uri or None), active_model_info()
+
+
+def job_deactivate(progress, cancel: CancelToken) -> None:
+    """Go back to the shipped default model."""
+    from icaam_desktop.core.training.tracking import deactivate_model
+
+    deactivate_model()

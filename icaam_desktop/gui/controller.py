@@ -241,7 +241,12 @@ class Controller(QObject):
         self._decided_during_job: set[str] = set()
 
     # -- plumbing ----------------------------------------------------------------------------
-    def run(self, fn, title: str, on_result, **kwargs) -> Job:
+    def run(self, fn, title: str, on_result, *, connect=None, **kwargs) -> Job:
+        """Run ``fn(progress, cancel, **kwargs)`` in the one worker type.
+
+        ``connect(job)`` wires a caller's own slots BEFORE the job starts: a fast job's signals are
+        queued at emit time, so slots connected after ``start()`` could miss them.
+        """
         job = Job(partial(fn, **kwargs), name=title)
         job.signals.result.connect(on_result)
         job.signals.error.connect(lambda message, details, title=title: self.failed.emit(title, message, details))
@@ -249,6 +254,8 @@ class Controller(QObject):
         job.signals.finished.connect(lambda job=job: self.jobs.remove(job) if job in self.jobs else None)
         self.jobs.append(job)
         self.job_started.emit(job, title)
+        if connect is not None:
+            connect(job)
         return job.start()
 
     def busy(self) -> bool:

@@ -292,26 +292,24 @@ class MainWindow(QMainWindow):
             self.controller.export(**dialog.options())
         return dialog
 
+    def _modeless(self, attribute: str, factory):
+        """One instance per window of a modeless dialog, created on first use, then brought to the front."""
+        dialog = getattr(self, attribute, None)
+        if dialog is None:
+            dialog = factory(self.controller, self)
+            setattr(self, attribute, dialog)
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
     def training_panel(self) -> TrainingPanel:
-        if getattr(self, "_training", None) is None:
-            self._training = TrainingPanel(self.controller, self)
-        self._training.show()
-        self._training.raise_()
-        return self._training
+        return self._modeless("_training", TrainingPanel)
 
     def evaluation_dialog(self) -> EvaluationDialog:
-        if getattr(self, "_evaluation", None) is None:
-            self._evaluation = EvaluationDialog(self.controller, self)
-        self._evaluation.show()
-        self._evaluation.raise_()
-        return self._evaluation
+        return self._modeless("_evaluation", EvaluationDialog)
 
     def model_picker(self) -> ModelPickerDialog:
-        if getattr(self, "_models", None) is None:
-            self._models = ModelPickerDialog(self.controller, self)
-        self._models.show()
-        self._models.raise_()
-        return self._models
+        return self._modeless("_models", ModelPickerDialog)
 
     def settings_dialog(self) -> None:
         dialog = SettingsDialog(self.controller.settings, self)

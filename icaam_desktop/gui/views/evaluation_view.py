@@ -3,7 +3,6 @@ products behind any clicked cell with their photos."""
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
@@ -105,8 +104,11 @@ class EvaluationDialog(QDialog):
         settings = self.controller.settings
         self.summary.setText("Evaluating…")
         self.start_button.setEnabled(False)
-        fn = partial(
+        return self.controller.run(
             job_evaluate,
+            "Evaluating the model",
+            self._done,
+            connect=self._wire,
             classifier=self.controller.classifier,
             model_folder=active_model_folder(settings.model_path),
             device=settings.device,
@@ -114,10 +116,10 @@ class EvaluationDialog(QDialog):
             taxonomy=session.taxonomy,
             split=self.split.currentText(),
         )
-        job = self.controller.run(lambda progress, cancel: fn(progress, cancel), "Evaluating the model", self._done)
+
+    def _wire(self, job) -> None:
         job.signals.error.connect(lambda message, details: self.summary.setText(f"⚠ Evaluation failed: {message}"))
         job.signals.finished.connect(lambda: self.start_button.setEnabled(True))
-        return job
 
     def _done(self, evaluation) -> None:
         self.evaluation = evaluation

@@ -4,7 +4,6 @@ and Cancel; at the end the new model's held-out metrics against the active model
 from __future__ import annotations
 
 import time
-from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -181,8 +180,13 @@ class TrainingPanel(QDialog):
         self.compare.setVisible(False)
         self.activate_button.setEnabled(False)
         self.note.setText("Preparing the data…")
-        fn = partial(
+        self._started = time.monotonic()
+        # Through the controller: the status area tracks it and closing the window cancels it.
+        self.job = self.controller.run(
             job_train,
+            "Training",
+            self._finished,
+            connect=self._wire,
             catalog=catalog,
             taxonomy=taxonomy,
             epochs=self.epochs.value(),
@@ -192,17 +196,15 @@ class TrainingPanel(QDialog):
             tracking_uri=settings.mlflow_tracking_uri,
             on_epoch=self.epoch.emit,
         )
-        self._started = time.monotonic()
-        # Through the controller: the status area tracks it and closing the window cancels it.
-        job = self.controller.run(lambda progress, cancel: fn(progress, cancel), "Training", self._finished)
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        return self.job
+
+    def _wire(self, job) -> None:
         job.signals.progress.connect(self._progress)
         job.signals.error.connect(lambda message, details: self.note.setText(f"⚠ Training failed: {message}"))
         job.signals.cancelled.connect(lambda: self.note.setText("Cancelled. The last finished epoch is checkpointed."))
         job.signals.finished.connect(self._idle)
-        self.job = job
-        self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        return job
 
     def cancel(self) -> None:
         if self.job is not None:

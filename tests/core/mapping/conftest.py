@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
+from benchmarks.mapping_eval import read_truth as load_truth
 from icaam_desktop.core.delivery.model import Delivery, Product, SheetInfo
 from icaam_desktop.core.taxonomy import Taxonomy, load_taxonomy
 
@@ -35,23 +35,6 @@ def build_delivery(columns: list[str], rows: list[list[str]], *, id_column: str 
     ]
     sheet = SheetInfo(path=Path("memory.csv"), encoding="utf-8", delimiter=";", columns=columns)
     return Delivery("synthetic", Path("."), sheet, id_column, image_column, products)
-
-
-def load_truth(folder: Path) -> tuple[dict[str, set[str]], dict[tuple[str, str], str], dict[str, str]]:
-    """(column -> attributes, (attribute, value) -> option, sku -> category) from a supplier's truth folder."""
-
-    def rows(name: str) -> list[dict[str, str]]:
-        with (folder / name).open(encoding="utf-8") as handle:
-            return list(csv.DictReader(handle, delimiter=";"))
-
-    columns: dict[str, set[str]] = {}
-    for row in rows("columns.csv"):
-        bucket = columns.setdefault(row["supplier_column"], set())
-        if row["retailer_attribute"]:
-            bucket.add(row["retailer_attribute"])
-    values = {(r["retailer_attribute"], r["supplier_value"]): r["option_code"] for r in rows("values.csv")}
-    categories = {r["supplier_sku"]: r["category_code"] for r in rows("categories.csv")}
-    return columns, values, categories
 
 
 @pytest.fixture(scope="session")

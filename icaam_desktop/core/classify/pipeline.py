@@ -6,7 +6,8 @@ is decoded at 1/4 scale straight from the DCT, then squash it to the model's squ
 (the catalogue photos were made that way) and hand over uint8 tensors (4x less to copy
 than float). The main process moves each batch to the device (pinned memory,
 non-blocking), normalises there, runs the backbone in ``channels_last`` under bf16
-autocast on CUDA, and keeps going while the workers decode the next batches.
+autocast on CUDA (plain fp32 in slices of 8 rows on the CPU, where neither pays), and
+keeps going while the workers decode the next batches.
 
 On CUDA, JPEGs can instead be decoded by nvJPEG (``gpu_decode=True``): workers then only
 read the file bytes and check the header; files nvJPEG should not take (EXIF rotated,
@@ -154,29 +155,24 @@ def decode_to_tensor(path: Path, size: int) -> torch.Tensor:
     return torch.from_numpy(arr.copy()).permute(2, 0, 1).contiguous()
 
 
+CPU_FORWARD_ROWS = 8  # rows per forward call on the CPU (see embed_images)
+
+
 @dataclass
 class PipelineOptions:
-    """How to run inference; ``autocast`` None = bf16 on CUDA, and on CPUs where ``cpu_bf16_pays``."""
+    """How to run inference; ``None`` for ``channels_last``/``autocast`` = on for CUDA, off on the CPU.
+
+    On the CPU plain fp32 in the default memory format was measured fastest on the project's AVX-512
+    VM (bf16 autocast and ``channels_last`` were each 0.9-1.0x of it in three quiet runs; bf16 is
+    emulated without AVX512-BF16/AMX), see docs/benchmarks/classify.md. Both stay available here.
+    """
 
     batch_size: int = 64
     num_workers: int | None = None  # None = a sensible default for the device
-    channels_last: bool = True
+    channels_last: bool | None = None
     autocast: bool | None = None
     gpu_decode: bool = False  # nvJPEG for JPEGs (CUDA only)
     compile: bool = False  # torch.compile the backbone
-
-
-def cpu_bf16_pays() -> bool:
-    """bf16 autocast on the CPU only where it was measured to help and keep top-1 agreement.
-
-    On this project's AVX-512 CPU bf16 + channels_last ran 1.1-1.2x faster than fp32 with 99.8% top-1
-    agreement (2 of 1,024 photos differ; docs/benchmarks/classify.md). Without AVX-512 (e.g. AVX2
-    laptops) bf16 is emulated and slower, so fp32 stays.
-    """
-    try:
-        return torch.backends.cpu.get_cpu_capability() in ("AVX512", "AVX512_BF16", "AMX")
-    except Exception:
-        return False
 
 
 def default_workers(device: torch.device) -> int:
@@ -188,6 +184,13 @@ def _gpu_decode(jpegs: list[torch.Tensor], size: int, device: torch.device) -> l
     """nvJPEG-decode a batch of JPEG byte tensors and squash each to ``size`` (float 0..255); None where it failed."""
     from torchvision.io import ImageReadMode, decode_jpeg
 
+    # nvJPEG writes its outputs on a private stream without waiting for the caller's stream, and the
+    # caching allocator hands it blocks that kernels still queued there (the previous batch's forward
+    # pass, its freed float temporaries) have yet to read: those kernels then read decoded pixels of
+    # other photos. Nothing may be in flight when it starts (pytorch/vision#9606, torchcodec#1634).
+    # This is the likely cause of the 79.5% agreement measured on the H200 before this barrier.
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
     try:
         decoded = decode_jpeg(jpegs, mode=ImageReadMode.RGB, device=device)
     except Exception:
@@ -233,7 +236,9 @@ def embed_images(
 
     opts = options or PipelineOptions()
     features = getattr(model, "forward_features", model)
-    use_amp = opts.autocast if opts.autocast is not None else (device.type == "cuda" or cpu_bf16_pays())
+    on_cuda = device.type == "cuda"
+    use_amp = opts.autocast if opts.autocast is not None else on_cuda
+    channels_last = opts.channels_last if opts.channels_last is not None else on_cuda
     gpu_decode = opts.gpu_decode and device.type == "cuda"
     workers = default_workers(device) if opts.num_workers is None else opts.num_workers
     dataset = ImageFolderDataset(paths, size=size, gpu_decode=gpu_decode)
@@ -251,14 +256,16 @@ def embed_images(
     mean_t = torch.tensor(mean, device=device).view(1, 3, 1, 1) * 255.0
     std_t = torch.tensor(std, device=device).view(1, 3, 1, 1) * 255.0
     errors: list[object | None] = [None] * len(dataset)
-    chunk = opts.batch_size
+    # On the CPU, small forward slices keep lite0's activations in cache: batch 8 ran 1.4-1.5x faster
+    # than batch 64 on the 2-core AVX-512 VM (docs/benchmarks/classify.md); the loader batch is unchanged.
+    chunk = opts.batch_size if device.type == "cuda" else min(opts.batch_size, CPU_FORWARD_ROWS)
     done = 0
     net = torch.compile(features) if opts.compile else features
     parts: list[tuple[torch.Tensor, torch.Tensor]] = []  # (indices, features) kept on the device until the end
 
     def forward(x: torch.Tensor) -> torch.Tensor:
         x = (x.float() - mean_t) / std_t
-        if opts.channels_last:
+        if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
             return net(x).float()

@@ -28,6 +28,13 @@ def register(subparsers) -> None:
     p.add_argument("--model", default=None, metavar="PATH", help="model folder (default: the shipped models/default)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument(
+        "--compile",
+        default="auto",
+        choices=["auto", "on", "off"],
+        help="torch.compile the model (auto: on the CPU for 2,000+ photos when a C++ compiler is installed; "
+        "the first compile takes about a minute, then it runs about twice as fast)",
+    )
     p.add_argument("--out", default="predictions.csv", metavar="CSV", help="output CSV (default predictions.csv)")
     p.add_argument("--db", default=None, metavar="FILE", help="also store predictions in this workspace file")
     p.set_defaults(handler=run)
@@ -72,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
     classifier = classifier_arg(args.model, taxonomy=taxonomy, device=args.device)
+    classifier.options.compile = {"auto": None, "on": True, "off": False}[args.compile]
     print(
         f"model {classifier.card.get('name', '?')} {classifier.version} on {classifier.device_description}",
         file=sys.stderr,

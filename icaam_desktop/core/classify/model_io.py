@@ -264,7 +264,7 @@ def load_classifier(path: str | Path | None = None, *, device: str = "auto") -> 
         )
     model.load_state_dict(tensors, strict=True)
     model = model.to(dev).eval()
-    if dev.type == "cuda":  # the CPU runs fp32 in the default layout (see pipeline.PipelineOptions)
+    if dev.type == "cuda" or card.get("channels_last", True):
         model = model.to(memory_format=torch.channels_last)
     classifier = Classifier(model, card, dev, why)
     classifier.folder = folder  # where it was loaded from (reports, the model picker)

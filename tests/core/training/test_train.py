@@ -93,3 +93,54 @@ def test_head_only_keeps_the_backbone(fashion, taxonomy, tmp_path):
     fresh = create_backbone(TINY).state_dict()
     trained = load_classifier(tmp_path / "head", device="cpu").model.backbone.state_dict()
     assert all(torch.equal(fresh[k], trained[k].float() if fresh[k].is_floating_point() else trained[k]) for k in fresh)
+
+
+@pytest.mark.slow
+def test_compiled_training_step_trains_and_saves_the_plain_model(fashion, taxonomy, tmp_path):
+    """--compile: the step runs through torch.compile; the saved weights are the plain module's, loadable."""
+    from icaam_desktop.core.classify.compiled import compiler_available
+
+    if not compiler_available():
+        pytest.fail("torch.compile needs a C++ compiler on the CPU (apt-get install g++)")
+    result = train_classifier(
+        catalog=fashion / "catalog",
+        taxonomy=taxonomy,
+        out=tmp_path / "compiled",
+        epochs=2,
+        device="cpu",
+        batch_size=16,
+        limit=40,
+        backbone=TINY,
+        variants=2,
+        compile=True,
+    )
+    assert result.card["training"]["compiled"] is True
+    losses = [h["train_loss"] for h in result.history]
+    assert len(losses) == 2 and all(torch.isfinite(torch.tensor(losses)))
+    clf = load_classifier(tmp_path / "compiled", device="cpu")
+    assert not any(k.startswith("_orig_mod") for k in clf.model.state_dict())
+
+
+@pytest.mark.slow
+def test_a_training_step_that_cannot_compile_trains_eagerly(fashion, taxonomy, tmp_path):
+    import torch._inductor.config as inductor_config
+
+    messages: list[str] = []
+    torch._dynamo.reset()  # and batch 8 below: kernels no earlier test has built, so a compiler is needed
+    with inductor_config.patch({"cpp.cxx": ("/nonexistent/g++",), "fx_graph_cache": False}):
+        result = train_classifier(
+            catalog=fashion / "catalog",
+            taxonomy=taxonomy,
+            out=tmp_path / "eager",
+            epochs=1,
+            device="cpu",
+            batch_size=8,
+            limit=40,
+            backbone=TINY,
+            variants=2,
+            compile=True,
+            progress=lambda done, total, message="": messages.append(message),
+        )
+    assert result.card["training"]["compiled"] is False
+    assert any("training eagerly" in m for m in messages)
+    assert result.epochs_run == 1 and torch.isfinite(torch.tensor(result.history[0]["train_loss"]))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import weakref
 from collections.abc import Callable
 
@@ -39,9 +40,15 @@ def compiler_available() -> bool:
 
 
 def should_compile(requested: bool | None, device: torch.device, n_images: int) -> bool:
-    """``requested`` if given; otherwise on the CPU for large jobs when a compiler is there."""
+    """``requested`` if given; otherwise on the CPU for large jobs when a compiler is there.
+
+    Never automatically in a frozen (PyInstaller) bundle: it ships no C/C++ headers for inductor, and
+    inductor's compile workers would be started as ``sys.executable``, i.e. the app itself.
+    """
     if requested is not None:
         return requested
+    if getattr(sys, "frozen", False):
+        return False
     return device.type == "cpu" and n_images >= COMPILE_MIN_IMAGES and compiler_available()
 
 

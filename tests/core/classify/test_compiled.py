@@ -63,9 +63,11 @@ def test_a_failed_compile_falls_back_to_eager_and_is_remembered(caplog):
     assert not is_warm(net)
 
 
-def test_compiling_is_automatic_only_for_large_cpu_jobs():
+def test_compiling_is_automatic_only_for_large_cpu_jobs(monkeypatch):
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
     assert should_compile(None, cpu, COMPILE_MIN_IMAGES) is compiler_available()
     assert should_compile(None, cpu, COMPILE_MIN_IMAGES - 1) is False
     assert should_compile(None, cuda, 10 * COMPILE_MIN_IMAGES) is False  # not measured to pay on CUDA yet
     assert should_compile(True, cpu, 1) is True and should_compile(False, cpu, 10**6) is False
+    monkeypatch.setattr("sys.frozen", True, raising=False)  # the PyInstaller bundle: never automatically
+    assert should_compile(None, cpu, 10 * COMPILE_MIN_IMAGES) is False

@@ -20,6 +20,21 @@ def taxonomy(taxonomy_dir):
     return load_taxonomy(taxonomy_dir)
 
 
+def tiny_run(fashion, taxonomy, out, **overrides):
+    """A short CPU training of the tiny backbone on 40 real catalogue products."""
+    kwargs = dict(
+        catalog=fashion / "catalog",
+        taxonomy=taxonomy,
+        out=out,
+        epochs=1,
+        device="cpu",
+        limit=40,
+        backbone=TINY,
+        variants=2,
+    )
+    return train_classifier(**{**kwargs, **overrides})
+
+
 def test_split_is_by_product_fixed_and_stratified(fashion, taxonomy):
     catalog = load_catalog(fashion / "catalog", taxonomy=taxonomy)
     assert len(catalog.items) == 6811 and not catalog.problems
@@ -43,25 +58,15 @@ def test_cancel_leaves_a_checkpoint_and_resume_finishes(fashion, taxonomy, tmp_p
         seen.append(record["epoch"])
         token.cancel()
 
-    common = dict(
-        catalog=fashion / "catalog",
-        taxonomy=taxonomy,
-        out=out,
-        epochs=3,
-        device="cpu",
-        batch_size=16,
-        limit=40,
-        backbone=TINY,
-        variants=2,
-    )
+    common = dict(epochs=3, batch_size=16)
     with pytest.raises(Cancelled):
-        train_classifier(**common, cancel=token, on_epoch=stop_after_first)
+        tiny_run(fashion, taxonomy, out, **common, cancel=token, on_epoch=stop_after_first)
     assert seen == [1]
     state = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=True)
     assert state["epoch"] == 0 and len(state["history"]) == 1
     assert not (out / "model.safetensors").exists()
 
-    result = train_classifier(**common, resume=True, on_epoch=lambda r: seen.append(r["epoch"]))
+    result = tiny_run(fashion, taxonomy, out, **common, resume=True, on_epoch=lambda r: seen.append(r["epoch"]))
     assert seen == [1, 2, 3]  # epoch 1 was not redone
     assert result.epochs_run == 3 and [h["epoch"] for h in result.history] == [1, 2, 3]
     card = result.card
@@ -77,17 +82,7 @@ def test_head_only_keeps_the_backbone(fashion, taxonomy, tmp_path):
     from icaam_desktop.core.classify import create_backbone
 
     torch.manual_seed(0)
-    result = train_classifier(
-        catalog=fashion / "catalog",
-        taxonomy=taxonomy,
-        out=tmp_path / "head",
-        epochs=1,
-        device="cpu",
-        head_only=True,
-        limit=40,
-        backbone=TINY,
-        variants=2,
-    )
+    result = tiny_run(fashion, taxonomy, tmp_path / "head", head_only=True)
     assert result.card["mode"] == "head-only"
     torch.manual_seed(0)
     fresh = create_backbone(TINY).state_dict()
@@ -102,18 +97,7 @@ def test_compiled_training_step_trains_and_saves_the_plain_model(fashion, taxono
 
     if not compiler_available():
         pytest.fail("torch.compile needs a C++ compiler on the CPU (apt-get install g++)")
-    result = train_classifier(
-        catalog=fashion / "catalog",
-        taxonomy=taxonomy,
-        out=tmp_path / "compiled",
-        epochs=2,
-        device="cpu",
-        batch_size=16,
-        limit=40,
-        backbone=TINY,
-        variants=2,
-        compile=True,
-    )
+    result = tiny_run(fashion, taxonomy, tmp_path / "compiled", epochs=2, batch_size=16, compile=True)
     assert result.card["training"]["compiled"] is True
     losses = [h["train_loss"] for h in result.history]
     assert len(losses) == 2 and all(torch.isfinite(torch.tensor(losses)))
@@ -128,16 +112,11 @@ def test_a_training_step_that_cannot_compile_trains_eagerly(fashion, taxonomy, t
     messages: list[str] = []
     torch._dynamo.reset()  # and batch 8 below: kernels no earlier test has built, so a compiler is needed
     with inductor_config.patch({"cpp.cxx": ("/nonexistent/g++",), "fx_graph_cache": False}):
-        result = train_classifier(
-            catalog=fashion / "catalog",
-            taxonomy=taxonomy,
-            out=tmp_path / "eager",
-            epochs=1,
-            device="cpu",
+        result = tiny_run(
+            fashion,
+            taxonomy,
+            tmp_path / "eager",
             batch_size=8,
-            limit=40,
-            backbone=TINY,
-            variants=2,
             compile=True,
             progress=lambda done, total, message="": messages.append(message),
         )

@@ -239,7 +239,7 @@ def embed_images(
     features = getattr(model, "forward_features", model)
     on_cuda = device.type == "cuda"
     use_amp = opts.autocast if opts.autocast is not None else on_cuda
-    gpu_decode = opts.gpu_decode and device.type == "cuda"
+    gpu_decode = opts.gpu_decode and on_cuda
     workers = default_workers(device) if opts.num_workers is None else opts.num_workers
     dataset = ImageFolderDataset(paths, size=size, gpu_decode=gpu_decode)
     loader = DataLoader(
@@ -258,7 +258,7 @@ def embed_images(
     errors: list[object | None] = [None] * len(dataset)
     # On the CPU, small forward slices keep lite0's activations in cache: batch 8 ran 1.4-1.5x faster
     # than batch 64 on the 2-core AVX-512 VM (docs/benchmarks/classify.md); the loader batch is unchanged.
-    chunk = opts.batch_size if device.type == "cuda" else min(opts.batch_size, CPU_FORWARD_ROWS)
+    chunk = opts.batch_size if on_cuda else min(opts.batch_size, CPU_FORWARD_ROWS)
     done = 0
     use_compile = should_compile(opts.compile, device, len(dataset))
     parts: list[tuple[torch.Tensor, torch.Tensor]] = []  # (indices, features) kept on the device until the end

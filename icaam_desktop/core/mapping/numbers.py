@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from icaam_desktop.core.mapping.text import normalise_text
 
 YEAR_RANGE = (1900, 2100)
-_NUMBER = re.compile(r"[-+]?\d[\d\s.,'\u00a0\u202f]*")
+# Thousands may be grouped with spaces (plain, no-break, narrow) or apostrophes (Swiss 1'299.50 or 1’299.50).
+_NUMBER = re.compile(r"[-+]?\d[\d\s.,'\u2019\u00a0\u202f]*")
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,37 @@ class CurrencyTable:
         """``inr``, ``eur``, ``rs``: a header token that names a currency rather than the attribute."""
         return token.upper() in self.usd_per_unit or token.lower() in self.symbols
 
+    @cached_property
+    def _symbol_patterns(self) -> list[tuple[str, re.Pattern[str]]]:
+        """Symbols with a non-letter (``€``, ``R$``, ``Rs.``), longest first so ``R$`` and ``US$`` win over ``$``.
+
+        A symbol that starts with a letter must start a word (``R$ 12``, not ``EUR$``); plain words
+        (eur, rupees) are matched as tokens instead.
+        """
+        found = []
+        for symbol in sorted(self.symbols, key=len, reverse=True):
+            if all(ch.isalpha() for ch in symbol):
+                continue
+            prefix = r"(?<![^\W\d_])" if symbol[0].isalpha() else ""
+            found.append((symbol, re.compile(prefix + re.escape(symbol))))
+        return found
+
+    def strip_symbols(self, text: str) -> str:
+        """``"Preço (R$)"`` -> ``"Preço ( )"``: currency symbols removed before a header is cut into words."""
+        lowered = text.lower()
+        for _, pattern in self._symbol_patterns:
+            match = pattern.search(lowered)
+            while match:
+                text = text[: match.start()] + " " * len(match.group(0)) + text[match.end() :]
+                lowered = text.lower()
+                match = pattern.search(lowered)
+        return text
+
     def find(self, text: str) -> str | None:
         """The currency named in ``text`` (ISO code, symbol or word), else None."""
         lowered = text.lower()
-        for symbol in sorted(self.symbols, key=len, reverse=True):
-            if not any(ch.isalpha() for ch in symbol) and symbol in lowered:
+        for symbol, pattern in self._symbol_patterns:
+            if pattern.search(lowered):
                 return self.symbols[symbol]
         for token in normalise_text(text).split():
             if token.upper() in self.usd_per_unit:
@@ -75,7 +102,7 @@ class ParsedNumber:
 
 
 def _digits_only(text: str) -> str:
-    return re.sub(r"[\s'\u00a0\u202f]", "", text)
+    return re.sub(r"[\s'\u2019\u00a0\u202f]", "", text)
 
 
 def cell_decimal_separator(number_text: str) -> str | None:

@@ -28,6 +28,14 @@ from icaam_desktop.core.mapping.numbers import (
         ("£1,234.5", 1234.5, "GBP"),
         ("1.234.567", 1234567.0, None),
         ("1'299.90 CHF", 1299.9, "CHF"),
+        ("1’299.90 CHF", 1299.9, "CHF"),  # the typographic apostrophe Swiss spreadsheets often carry
+        ("R$ 1.299,00", 1299.0, "BRL"),  # the real, not the dollar inside its symbol
+        ("US$ 12.50", 12.5, "USD"),
+        ("A$ 5", 5.0, "AUD"),
+        ("1 299,00 zł", 1299.0, "PLN"),
+        ("499,00 zl", 499.0, "PLN"),  # the zloty typed in ASCII
+        ("256,67 kr", 256.67, "SEK"),
+        ("1 299 Kč", 1299.0, "CZK"),
     ],
 )
 def test_parse_number_formats(raw, value, currency):
@@ -76,3 +84,9 @@ def test_unknown_currency_is_a_problem():
 )
 def test_parse_year(raw, year):
     assert parse_year(raw) == year
+
+
+def test_a_letter_symbol_only_counts_at_the_start_of_a_word():
+    # "r$" inside "EUR$" is not the real; the table must not read the cell as BRL.
+    assert currency_table().find("12 EUR$") != "BRL"
+    assert currency_table().find("r$ 12") == "BRL"

@@ -27,10 +27,31 @@ def normalise_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Letters that Unicode does not decompose into a base letter plus an accent, but that suppliers typing
+# ASCII still write as the base letter: Polish "zolty" for "żółty", Danish "rod" for "rød", German "weiss".
+_UNDECOMPOSABLE = str.maketrans(
+    {
+        "ß": "ss",
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "æ": "ae",
+        "œ": "oe",
+        "ı": "i",
+        "þ": "th",
+        "Ł": "L",
+        "Ø": "O",
+        "Đ": "D",
+        "Æ": "AE",
+        "Œ": "OE",
+    }
+)
+
+
 @lru_cache(maxsize=200_000)
 def fold_accents(text: str) -> str:
-    """``"weiß ärmellos"`` -> ``"weiss armellos"``: for suppliers that drop accents or type ASCII."""
-    text = text.replace("ß", "ss")
+    """``"weiß ärmellos"`` -> ``"weiss armellos"``, ``"żółty"`` -> ``"zolty"``: for suppliers that drop accents or type ASCII."""
+    text = text.translate(_UNDECOMPOSABLE)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

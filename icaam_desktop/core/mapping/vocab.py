@@ -2,7 +2,8 @@
 
 Headers and values are read into *readings*: candidate English phrases with a weight, tried in
 order against attribute names and option labels. The tables live in ``resources/vocab/*.json``
-(general dictionary vocabulary for DE, FR, ES, IT, NL plus English synonyms); nothing in them
+(general dictionary vocabulary for DE, FR, ES, IT, NL, PT, SV, PL plus English synonyms; a new
+``<language>.json`` dropped into the folder is read too); nothing in them
 is specific to one supplier.
 """
 
@@ -16,7 +17,9 @@ from pathlib import Path
 
 from icaam_desktop.core.mapping.text import fold_accents, match_key, normalise_text, stem_token
 
-LANGUAGES = ("de", "fr", "es", "it", "nl")
+# Every other ``<code>.json`` in the folder is a language table; these are the ones shipped.
+LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "pl")
+NOT_LANGUAGES = ("en", "currency")
 # Weights of the readings: the raw text is surest; each rewrite step is a little less sure.
 W_ABBREVIATION = 0.95
 W_TRANSLATION = 0.95
@@ -73,9 +76,8 @@ class Vocabulary:
         vocab.colour_modifiers = frozenset(english.get("colour_modifiers", []))
         vocab.noise_words = frozenset(english.get("noise_words", []))
         vocab.stopwords = frozenset(english.get("stopwords", []))
-        for lang in LANGUAGES:
-            path = folder / f"{lang}.json"
-            if not path.is_file():
+        for path in sorted(folder.glob("*.json")):
+            if path.stem in NOT_LANGUAGES:
                 continue
             table = json.loads(path.read_text(encoding="utf-8"))
             for source, target in (("headers", vocab.header_terms), ("values", vocab.value_terms)):
@@ -152,9 +154,9 @@ def _synonyms(table: dict[str, list[str]], text: str) -> list[str]:
 def _header_readings(vocab: Vocabulary, header: str) -> tuple[Reading, ...]:
     from icaam_desktop.core.mapping.numbers import currency_table
 
-    base = _key(header)
-    # "RRP (INR)", "Preis EUR": the currency is a hint for the values, not part of the attribute's name.
+    # "RRP (INR)", "Preis EUR", "Preço (R$)": the currency is a hint for the values, not part of the attribute's name.
     table = currency_table()
+    base = _key(table.strip_symbols(header))
     tokens = [t for t in base.split() if t not in vocab.stopwords and not table.is_currency_word(t)] or base.split()
     base = " ".join(tokens)
     readings: dict[str, Reading] = {}

@@ -88,3 +88,59 @@ def test_run_together_words_are_cut_into_known_words():
     assert split_joined_words("sleevelength", words) == "sleeve length"
     assert split_joined_words("colour", words) is None  # already a word
     assert split_joined_words("qwertyuiop", words) is None
+
+
+def test_letters_without_a_unicode_decomposition_fold_to_ascii():
+    # Polish, Danish/Norwegian and Croatian letters that NFKD leaves alone, as suppliers typing ASCII write them.
+    assert fold_accents("żółty łódź rød đak") == "zolty lodz rod dak"
+    assert match_key("Biały") == match_key("Bialy")
+
+
+@pytest.mark.parametrize(
+    ("value", "english"),
+    [
+        ("Preto", "black"),  # pt
+        ("Manga comprida", "long sleeve"),
+        ("Gola redonda", "round neck"),
+        ("Outono", "autumn"),
+        ("Marinblå", "navy blue"),  # sv
+        ("Kortärmad", "short sleeve"),
+        ("Dam", "women"),
+        ("Granatowy", "navy blue"),  # pl
+        ("Dekolt w serek", "v neck"),
+        ("Bialy", "white"),  # pl typed without diacritics
+        ("Krotki rekaw", "short sleeve"),
+    ],
+)
+def test_value_readings_in_portuguese_swedish_and_polish(value, english):
+    assert english in value_readings(value)
+
+
+@pytest.mark.parametrize(
+    ("header", "english"),
+    [
+        ("Comprimento da manga", "sleeve length"),
+        ("Preço (R$)", "price"),
+        ("Varumärke", "brand"),
+        ("Halsringning", "neckline"),
+        ("Cena brutto (zł)", "retail price"),
+        ("Płeć", "gender"),
+        ("Bez.", "description"),  # German trade abbreviation of Bezeichnung
+    ],
+)
+def test_header_readings_in_more_languages(header, english):
+    assert english in readings(header)
+
+
+def test_a_language_file_dropped_into_the_folder_is_read(tmp_path):
+    import json
+    import shutil
+
+    from icaam_desktop.core.mapping.vocab import Vocabulary, vocab_dir
+
+    shutil.copy(vocab_dir() / "en.json", tmp_path / "en.json")
+    table = {"language": "da", "headers": {"farve": "colour"}, "values": {"sort": "black"}}
+    (tmp_path / "da.json").write_text(json.dumps(table), encoding="utf-8")
+    vocab = Vocabulary.load(tmp_path)
+    assert "colour" in [r.text for r in vocab.header_readings("Farve")]
+    assert "black" in [r.text for r in vocab.value_readings("Sort")]

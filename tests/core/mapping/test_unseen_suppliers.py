@@ -1,4 +1,5 @@
-"""Supplier sheets the vocabulary was not written for: French, Spanish, Italian, Dutch and terse English feeds.
+"""Supplier sheets the vocabulary was not written for: French, Spanish, Italian, Dutch, Portuguese, Swedish,
+Polish (also typed without diacritics) and terse English feeds.
 
 Hand-made sheets in the shape of a real delivery (id, department, name, brand, price, enumerated attributes,
 image), with other header styles and abbreviations than the dev suppliers. Every column must land right.
@@ -66,6 +67,35 @@ SHEETS = {
         "|S/S;L/S;Sleeveless|Regular;Slim;Relaxed|Crew;V-Neck;Polo"
         "|M;W;Boys;Girls;Unisex|SS;AW;Spring;Winter|Casual;Sport;Party;Work"
         "|$12.50;1,299.00;45|Mens Tops;Womens Shoes;Bags",
+    ),
+    "pt": (
+        "Código do artigo|Secção|Nome do produto|Marca|Preço (R$)|Cor|Composição|Padrão|Comprimento da manga|Corte|Decote|Género|Estação|Ocasião|Imagem",
+        "Preto;Branco;Azul-marinho;Cinzento;Vermelho|Algodão;Poliéster;Lã;Couro;Pele sintética;Lona|Liso;Listrado;Xadrez;Estampado"
+        "|Manga curta;Manga comprida;Sem mangas|Corte regular;Corte justo;Largo|Gola redonda;Decote em V;Gola polo"
+        "|Masculino;Feminino;Menino;Menina;Unissexo|Primavera;Verão;Outono;Inverno|Dia a dia;Desporto;Festa;Formal"
+        "|R$ 12,50;R$ 1.299,00;45,00|Vestuário Homem;Calçado Senhora;Malas",
+    ),
+    "sv": (
+        "Artikelnr|Avdelning|Produktnamn|Varumärke|Pris (SEK)|Färg|Material|Mönster|Ärmlängd|Passform|Halsringning|Kön|Säsong|Användning|Bildfil",
+        "Svart;Vit;Marinblå;Grå;Röd|Bomull;Polyester;Ull;Läder;Konstläder;Canvas|Enfärgad;Randig;Rutig;Tryckt"
+        "|Kortärmad;Långärmad;Ärmlös|Normal passform;Smal passform;Lös|Rund hals;V-ringning;Pikékrage"
+        "|Herr;Dam;Pojke;Flicka;Unisex|Vår;Sommar;Höst;Vinter|Vardag;Sport;Fest;Formell"
+        "|12,50 kr;1 299,00 kr;45 kr|Herr överdelar;Dam skor;Väskor",
+    ),
+    "pl": (
+        "Indeks|Dział|Nazwa produktu|Marka|Cena brutto (zł)|Kolor|Materiał|Wzór|Długość rękawa|Krój|Dekolt|Płeć|Sezon|Przeznaczenie|Zdjęcie",
+        "Czarny;Biały;Granatowy;Szary;Czerwony|Bawełna;Poliester;Wełna;Skóra;Ekoskóra;Płótno|Gładki;W paski;W kratę;Z nadrukiem"
+        "|Krótki rękaw;Długi rękaw;Bez rękawów|Regularny;Dopasowany;Luźny|Okrągły dekolt;Dekolt w serek;Kołnierzyk polo"
+        "|Mężczyzna;Kobieta;Chłopiec;Dziewczynka;Unisex|Wiosna;Lato;Jesień;Zima|Codzienny;Sportowy;Impreza;Wizytowy"
+        "|12,50 zł;1\u00a0299,00 zł;45 zł|Odzież męska;Obuwie damskie;Torby",
+    ),
+    # Polish typed without diacritics (Bialy for Biały, Dlugosc for Długość), as many ERP exports write it.
+    "pl-ascii": (
+        "Indeks|Dzial|Nazwa|Marka|Cena (PLN)|Kolor|Material|Wzor|Dlugosc rekawa|Kroj|Dekolt|Plec|Sezon|Okazja|Zdjecie",
+        "Czarny;Bialy;Granatowy;Szary;Czerwony|Bawelna;Poliester;Welna;Skora;Ekoskora;Plotno|Gladki;W paski;W krate;Z nadrukiem"
+        "|Krotki rekaw;Dlugi rekaw;Bez rekawow|Regularny;Dopasowany;Luzny|Okragly dekolt;Dekolt w serek;Kolnierzyk polo"
+        "|Mezczyzna;Kobieta;Chlopiec;Dziewczynka;Unisex|Wiosna;Lato;Jesien;Zima|Codzienny;Sportowy;Impreza;Wizytowy"
+        "|12,50 zl;1 299,00 zl;45 zl|Odziez meska;Obuwie damskie;Torby",
     ),
 }
 

@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,12 +88,46 @@ def decode_sheet(data: bytes) -> tuple[str, str]:
         pass
     best = charset_normalizer.from_bytes(data).best()
     if _cp1252_is_as_good(data, best):
-        return data.decode("cp1252"), "cp1252"
-    if best is None:
+        text, encoding = data.decode("cp1252"), "cp1252"
+    elif best is None:
         # Nothing fits cleanly; latin-1 decodes every byte, so the run goes on and the user sees the text.
-        return data.decode("latin-1"), "latin-1"
-    encoding = codecs.lookup(best.encoding).name
-    return str(best), encoding
+        text, encoding = data.decode("latin-1"), "latin-1"
+    else:
+        text, encoding = str(best), codecs.lookup(best.encoding).name
+    return _fewer_broken_words(data, text, encoding)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Single-byte code pages tried when the first reading breaks words, most common first (ties keep the earlier).
+_FALLBACK_CODE_PAGES = ("cp1252", "cp1250", "cp1257", "iso-8859-15", "iso-8859-2")
+
+
+def _broken_words(text: str) -> int:
+    """Non-ASCII symbols between two letters: ``Bia³y`` (Polish ``Biały`` read as cp1252), never real words."""
+    count = 0
+    for match in _NON_ASCII.finditer(text, 1, max(1, len(text) - 1)):
+        i = match.start()
+        count += not text[i].isalpha() and text[i - 1].isalpha() and text[i + 1].isalpha()
+    return count
+
+
+def _fewer_broken_words(data: bytes, text: str, encoding: str) -> tuple[str, str]:
+    """A short Central-European sheet (cp1250) often scores as cp1252 or Baltic; where the chosen reading
+    breaks words with symbols and another common code page reads them as letters, take that one."""
+    broken = _broken_words(text)
+    if broken == 0:
+        return text, encoding
+    for candidate in _FALLBACK_CODE_PAGES:
+        try:
+            other = data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in other):
+            continue
+        other_broken = _broken_words(other)
+        if other_broken < broken:
+            text, encoding, broken = other, candidate, other_broken
+    return text, encoding
 
 
 def _utf16_name(bom: bytes) -> str:

@@ -52,6 +52,24 @@ def test_short_cp1252_sheet_is_not_taken_for_a_mac_code_page(tmp_path):
     assert rows[0].cells == {"name": "Straße", "price": "2€"}
 
 
+POLISH = "Indeks;Kolor;Płeć;Cena brutto (zł)\r\nPL1;Biały;Mężczyzna;129,00 zł\r\nPL2;Żółty;Kobieta;1 299,00 zł\r\n"
+
+
+@pytest.mark.parametrize("text", [POLISH, "Indeks;Kolor\r\nPL1;Żółty\r\n"])
+def test_short_polish_cp1250_sheet_is_not_read_as_a_western_or_baltic_code_page(tmp_path, text):
+    # Read as cp1252 these become "Bia³y", "Mê¿czyzna": symbols inside words, which no language writes.
+    info, rows = read_sheet(_sheet(tmp_path, text, encoding="cp1250"))
+    assert info.encoding == "cp1250"
+    assert rows[-1].cells["Kolor"] == "Żółty"
+
+
+@pytest.mark.parametrize("text", [GERMAN, "name;x\r\nCafé crème;3½ x\r\nÉté à côté;Straße\r\n"])
+def test_western_sheets_stay_cp1252_next_to_the_central_european_fallback(tmp_path, text):
+    info, rows = read_sheet(_sheet(tmp_path, text, encoding="cp1252"))
+    assert info.encoding == "cp1252"
+    assert [list(r.cells.values()) for r in rows] == [line.split(";") for line in text.splitlines()[1:]]
+
+
 def test_other_code_pages_are_left_to_the_detector(tmp_path):
     text = "имя;цена\nПлатье летнее красное;3,50\nРубашка мужская белая;4\n"
     info, rows = read_sheet(_sheet(tmp_path, text, encoding="cp1251"))

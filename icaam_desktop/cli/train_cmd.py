@@ -44,6 +44,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument(
+        "--init",
+        default=None,
+        metavar="MODEL_DIR",
+        help="start from this model folder (e.g. the active model) instead of ImageNet weights",
+    )
+    p.add_argument(
         "--compile",
         action="store_true",
         help="full fine-tune: run the training step through torch.compile (GPU throughput; the first epoch compiles)",
@@ -103,6 +109,15 @@ def run(args: argparse.Namespace) -> int:
         taxonomy = load_taxonomy(existing_dir(args.taxonomy, "taxonomy folder"))
     except TaxonomyError as exc:
         raise UsageError(str(exc)) from exc
+    init = None
+    if args.init:
+        from icaam_desktop.core.classify.model_io import ModelError, read_card
+
+        init = existing_dir(args.init, "--init model folder")
+        try:
+            read_card(init)
+        except ModelError as exc:
+            raise UsageError(f"--init: {exc}") from exc
     if args.out:
         out = Path(args.out)
     else:
@@ -147,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
                 freeze_blocks=args.freeze_blocks,
                 input_size=args.input_size,
                 compile=args.compile,
+                init=init,
                 **({"backbone": args.backbone} if args.backbone else {}),
             )
         status = "FINISHED"

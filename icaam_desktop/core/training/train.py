@@ -193,13 +193,16 @@ def train_classifier(
     input_size: int | None = None,
     ema_decay: float = 0.99,
     compile: bool = False,
+    init: str | Path | None = None,
 ) -> TrainResult:
     """Train, calibrate, evaluate and save a model folder in ``out``; see the module docstring.
 
     ``on_epoch(record)`` is called after each epoch with loss, accuracies and img/s (the
     GUI's live plot and MLflow use it). ``limit`` trains on a small subset (smoke runs).
     ``compile`` runs the full fine-tune's training step through ``torch.compile`` (fewer kernel
-    launches, fused BatchNorm/activations; the first epoch pays the compile).
+    launches, fused BatchNorm/activations; the first epoch pays the compile). ``init`` starts from
+    an existing model folder (its backbone, and its head rows for the leaves both models know)
+    instead of ImageNet weights: continued training of the active model on new data.
     """
     from icaam_desktop import __version__
 
@@ -223,7 +226,10 @@ def train_classifier(
     if dev.type == "cuda":
         data.cache = data.cache.to(dev)
     index = LevelIndex.build(taxonomy, labels)
-    net = HierarchicalClassifier(create_backbone(backbone), len(labels))  # local weights only, never a download
+    if init is not None:
+        net, backbone = warm_start(Path(init), labels)
+    else:
+        net = HierarchicalClassifier(create_backbone(backbone), len(labels))  # local weights only, never a download
     cfg = backbone_config(net.backbone)
     mean, std = cfg["mean"], cfg["std"]
     input_size = int(input_size or cfg["input_size"])
@@ -505,6 +511,7 @@ def train_classifier(
             "stopped_early": stopped_early,
             "batch_size": batch_size,
             "compiled": bool(compile and not head_only and step_net is not net),
+            "initialised_from": str(init) if init is not None else f"{backbone} (ImageNet)",
             "device": dev_why,
             "train_images_per_s": seen_images / train_time if train_time else 0.0,
             "history": history,
@@ -536,6 +543,33 @@ def train_classifier(
         train_images_per_s=seen_images / train_time if train_time else 0.0,
         seconds=time.perf_counter() - t_start,
     )
+
+
+def warm_start(folder: Path, labels: list[str]) -> tuple[HierarchicalClassifier, str]:
+    """A classifier for ``labels`` initialised from the model in ``folder`` (and that model's backbone name).
+
+    The backbone is copied whole; head rows are copied for the leaves both label lists share, the
+    others keep their fresh initialisation. Raises ``ModelError`` for a folder that is not a model.
+    """
+    from icaam_desktop.core.classify.backbone import read_state_dict
+    from icaam_desktop.core.classify.model_io import WEIGHTS_FILE, ModelError, read_card
+
+    card = read_card(folder)
+    tensors, _ = read_state_dict(folder / WEIGHTS_FILE)
+    name = str(card["backbone"])
+    net = HierarchicalClassifier(create_backbone(name, pretrained=False), len(labels))
+    body = {k.removeprefix("backbone."): v for k, v in tensors.items() if k.startswith("backbone.")}
+    try:
+        net.backbone.load_state_dict(body, strict=True)
+    except RuntimeError as exc:
+        raise ModelError(f"{folder} does not hold a {name} backbone: {exc}") from exc
+    old_rows = {code: i for i, code in enumerate(card["labels"])}
+    with torch.no_grad():
+        for i, code in enumerate(labels):
+            if code in old_rows:
+                net.head.weight[i] = tensors["head.weight"][old_rows[code]]
+                net.head.bias[i] = tensors["head.bias"][old_rows[code]]
+    return net, name
 
 
 def _extended_metrics(test_rows, data, net, kw, labels, taxonomy, temperature, thresholds) -> dict | None:

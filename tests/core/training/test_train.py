@@ -123,3 +123,26 @@ def test_a_training_step_that_cannot_compile_trains_eagerly(fashion, taxonomy, t
     assert result.card["training"]["compiled"] is False
     assert any("training eagerly" in m for m in messages)
     assert result.epochs_run == 1 and torch.isfinite(torch.tensor(result.history[0]["train_loss"]))
+
+
+@pytest.mark.slow
+def test_init_continues_from_an_existing_model(fashion, taxonomy, tmp_path):
+    """--init: the backbone and the shared leaves' head rows come from the given model, not ImageNet."""
+    from icaam_desktop.core.training.train import warm_start
+
+    first = tiny_run(fashion, taxonomy, tmp_path / "first")
+    old = load_classifier(tmp_path / "first", device="cpu").model.state_dict()
+    labels = first.card["labels"]
+    new_labels = [labels[1], "a_leaf_the_first_model_never_saw", labels[0]]
+    net, name = warm_start(tmp_path / "first", new_labels)
+    assert name == TINY
+    body = net.backbone.state_dict()
+    assert all(torch.equal(body[k], old[f"backbone.{k}"]) for k in body)
+    assert torch.equal(net.head.weight[0], old["head.weight"][1]) and torch.equal(
+        net.head.weight[2], old["head.weight"][0]
+    )
+    assert not any(torch.equal(net.head.weight[1], row) for row in old["head.weight"])  # fresh row for the new leaf
+
+    second = tiny_run(fashion, taxonomy, tmp_path / "second", init=tmp_path / "first")
+    assert second.card["training"]["initialised_from"] == str(tmp_path / "first")
+    assert second.card["backbone"] == first.card["backbone"]

@@ -81,12 +81,18 @@ def job_train(
     limit: int | None,
     tracking_uri: str,
     on_epoch: Callable[[dict], None],
+    init: Path | None = None,
 ):
-    """Full fine-tune or head-only training on a catalogue, tracked in MLflow when it is available."""
+    """Full fine-tune or head-only training on a catalogue, tracked in MLflow when it is available.
+
+    ``init``: a model folder to continue from (the active model) instead of ImageNet weights.
+    """
     from icaam_desktop.core.training.train import train_classifier
 
     out = paths.user_data_dir() / "models" / datetime.now().strftime("model-%Y%m%d-%H%M%S")
     params = {"epochs": epochs, "head_only": head_only, "device": device, "limit": limit, "catalog": str(catalog)}
+    if init is not None:
+        params["init"] = str(init)
     tracker = None
     try:
         from icaam_desktop.core.training.data import load_catalog
@@ -117,6 +123,7 @@ def job_train(
             cancel=cancel,
             on_epoch=on_epoch,
             limit=limit,
+            init=init,
             command="icaam-desktop training panel",
         )
         status = "FINISHED"

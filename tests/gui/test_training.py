@@ -61,6 +61,31 @@ def test_training_panel_trains_plots_compares_and_activates(window, qtbot, fashi
 
 
 @pytest.mark.slow
+def test_full_fine_tune_can_continue_from_the_active_model(window, qtbot, fashion):
+    from icaam_desktop.gui.training import active_model_folder
+
+    panel = window.training_panel()
+    panel.head.setChecked(True)
+    assert not panel.continue_active.isEnabled()  # head-only always starts from the active backbone
+    panel.full.setChecked(True)
+    assert panel.continue_active.isEnabled()
+    panel.continue_active.setChecked(True)
+    panel.catalog.setText(str(fashion / "catalog"))
+    panel.epochs.setValue(1)
+    panel.limit.setValue(40)
+    window.controller.settings.device = "cpu"
+    errors = []
+    window.controller.failed.connect(lambda *a: errors.append(a))
+    job = panel.start()
+    assert job is not None
+    with qtbot.waitSignal(job.signals.finished, timeout=900_000):
+        pass
+    assert not errors, errors
+    training = panel.result.card["training"]
+    assert training["initialised_from"] == str(active_model_folder(window.controller.settings.model_path))
+
+
+@pytest.mark.slow
 def test_retrain_now_uses_the_decisions(window, qtbot):
     c = window.controller
     c.settings.device = "cpu"

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -119,6 +120,14 @@ class TrainingPanel(QDialog):
         modes.addWidget(self.full)
         modes.addWidget(self.head)
         form.addRow("Mode", modes)
+        self.continue_active = QCheckBox("Continue from the active model (instead of ImageNet weights)")
+        self.continue_active.setToolTip(
+            "Full fine-tune only: start from the model in use and train it further on this data, "
+            "e.g. a few epochs at a low learning rate after new products were added."
+        )
+        self.continue_active.setEnabled(False)
+        self.full.toggled.connect(self.continue_active.setEnabled)
+        form.addRow("", self.continue_active)
         self.epochs = QSpinBox(minimum=1, maximum=200, value=5)
         form.addRow("Epochs", self.epochs)
         self.limit = QSpinBox(minimum=0, maximum=1_000_000, value=0, specialValueText="all products")
@@ -195,6 +204,9 @@ class TrainingPanel(QDialog):
             limit=self.limit.value() or None,
             tracking_uri=settings.mlflow_tracking_uri,
             on_epoch=self.epoch.emit,
+            init=active_model_folder(settings.model_path)
+            if self.full.isChecked() and self.continue_active.isChecked()
+            else None,
         )
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)

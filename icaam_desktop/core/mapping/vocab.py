@@ -186,6 +186,10 @@ def _value_readings(vocab: Vocabulary, value: str) -> tuple[Reading, ...]:
     if not base:
         return ()
     _add(readings, base, 1.0, "")
+    # "SS24", "FW2023", "100m": a code glued to a number; the number is dropped with the modifiers below.
+    unglued = _LETTER_DIGIT.sub(" ", base)
+    if unglued != base:
+        _add(readings, unglued, W_STRIPPED, "letters and digits apart")
     dominant = _dominant_fibre(value)
     if dominant:
         for reading in dominant:
@@ -218,7 +222,18 @@ def _value_readings(vocab: Vocabulary, value: str) -> tuple[Reading, ...]:
             _add(readings, stripped, reading.weight * W_STRIPPED, f"without '{reading.text}' modifiers")
             for alt in _synonyms(vocab.value_synonyms, stripped):
                 _add(readings, alt, reading.weight * W_STRIPPED * W_SYNONYM, f"synonym of '{stripped}'")
+    # "GRY - Grey Marl", "schwarz (001)": a supplier code next to the label; each side is read on its own,
+    # the longer (the label, usually) first, after every reading of the whole value.
+    parts = [p for p in _CODE_AND_LABEL.split(value) if _key(p)]
+    if len(parts) > 1:
+        for part in sorted(parts, key=lambda p: -sum(ch.isalpha() for ch in p)):
+            for reading in _value_readings(vocab, part.strip()):
+                _add(readings, reading.text, reading.weight * W_STRIPPED, f"'{part.strip()}' of the value")
     return tuple(readings.values())
+
+
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_CODE_AND_LABEL = re.compile(r"\s+[-\u2013\u2014|]\s+|[()\[\]]")
 
 
 # "60% cotton" or "cotton 60%": a share and a word that starts with a letter.

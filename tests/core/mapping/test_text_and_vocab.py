@@ -110,6 +110,11 @@ def test_letters_without_a_unicode_decomposition_fold_to_ascii():
         ("Dekolt w serek", "v neck"),
         ("Bialy", "white"),  # pl typed without diacritics
         ("Krotki rekaw", "short sleeve"),
+        ("GRY - Grey Marl", "grey melange"),  # a supplier colour code beside the label
+        ("schwarz (001)", "black"),
+        ("SS24", "summer"),  # season codes glued to the year
+        ("HW23", "autumn winter"),
+        ("PE 2024", "spring summer"),
     ],
 )
 def test_value_readings_in_portuguese_swedish_and_polish(value, english):
@@ -126,6 +131,8 @@ def test_value_readings_in_portuguese_swedish_and_polish(value, english):
         ("Cena brutto (zł)", "retail price"),
         ("Płeć", "gender"),
         ("Bez.", "description"),  # German trade abbreviation of Bezeichnung
+        ("Silhouette", "fit"),
+        ("Style Name", "name"),
     ],
 )
 def test_header_readings_in_more_languages(header, english):
@@ -144,3 +151,9 @@ def test_a_language_file_dropped_into_the_folder_is_read(tmp_path):
     vocab = Vocabulary.load(tmp_path)
     assert "colour" in [r.text for r in vocab.header_readings("Farve")]
     assert "black" in [r.text for r in vocab.value_readings("Sort")]
+
+
+def test_a_code_beside_a_label_is_read_after_the_whole_value():
+    readings = value_readings("Kids - Boys")
+    assert readings[0] == "kids boys"
+    assert readings.index("boys") > 0

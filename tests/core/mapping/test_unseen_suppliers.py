@@ -1,5 +1,5 @@
 """Supplier sheets the vocabulary was not written for: French, Spanish, Italian, Dutch, Portuguese, Swedish,
-Polish (also typed without diacritics) and terse English feeds.
+Polish (also typed without diacritics), German with supplier codes, and terse English feeds.
 
 Hand-made sheets in the shape of a real delivery (id, department, name, brand, price, enumerated attributes,
 image), with other header styles and abbreviations than the dev suppliers. Every column must land right.
@@ -97,6 +97,15 @@ SHEETS = {
         "|Mezczyzna;Kobieta;Chlopiec;Dziewczynka;Unisex|Wiosna;Lato;Jesien;Zima|Codzienny;Sportowy;Impreza;Wizytowy"
         "|12,50 zl;1 299,00 zl;45 zl|Odziez meska;Obuwie damskie;Torby",
     ),
+    # German with the supplier's colour numbers, trade season codes (FS = Frühjahr/Sommer, HW = Herbst/Winter)
+    # and department jargon (HAKA = Herrenkonfektion, DOB = Damenoberbekleidung).
+    "de-codes": (
+        "ArtNr|Abteilung|Artikelbezeichnung|Marke|EK-Preis (EUR)|Farbe|Material|Muster|Ärmellänge|Passform|Kragenform|Geschlecht|Saison|Anlass|Bild",
+        "schwarz (001);weiß (100);navy (400);grau (900);rot (600)|Baumwolle;Polyester;Wolle;Leder;Lederimitat;Textil"
+        "|Uni;Streifen;Karo;Print|Kurzarm;Langarm;Ohne Arm|Normal;Schmal;Weit|Rundhals;V-Neck;Polo"
+        "|Herren;Damen;Jungen;Mädchen;Unisex|FS24;HW24;FS25;HW23|Freizeit;Sport;Abend;Business"
+        "|1.299,00 €;12,50 €;45,00 €|HAKA;DOB;Taschen",
+    ),
 }
 
 
@@ -150,3 +159,6 @@ def test_every_column_of_an_unseen_supplier_lands_right(taxonomy, embedder, make
     assert values[("base_colour", colour[0])] == "black"
     assert values[("pattern", pattern[1])] == "striped"
     assert values[("sleeve_length", sleeve[0])] == "short_sleeves"
+    if language == "de-codes":
+        assert values[("season", "HW23")] == "winter"
+        assert values[("season", "FS24")] == "summer"

@@ -110,6 +110,10 @@ def test_letters_without_a_unicode_decomposition_fold_to_ascii():
         ("Dekolt w serek", "v neck"),
         ("Bialy", "white"),  # pl typed without diacritics
         ("Krotki rekaw", "short sleeve"),
+        ("Ermeløs", "sleeveless"),  # no
+        ("Jente", "girls"),
+        ("Kunstlæder", "synthetic leather"),  # da
+        ("Výstřih do V", "v neck"),  # cs
         ("GRY - Grey Marl", "grey melange"),  # a supplier colour code beside the label
         ("schwarz (001)", "black"),
         ("SS24", "summer"),  # season codes glued to the year

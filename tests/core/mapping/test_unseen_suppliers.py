@@ -1,5 +1,5 @@
 """Supplier sheets the vocabulary was not written for: French, Spanish, Italian, Dutch, Portuguese, Swedish,
-Polish (also typed without diacritics), German with supplier codes, and terse English feeds.
+Polish (also typed without diacritics), Danish, Czech, German with supplier codes, and terse English feeds.
 
 Hand-made sheets in the shape of a real delivery (id, department, name, brand, price, enumerated attributes,
 image), with other header styles and abbreviations than the dev suppliers. Every column must land right.
@@ -96,6 +96,20 @@ SHEETS = {
         "|Krotki rekaw;Dlugi rekaw;Bez rekawow|Regularny;Dopasowany;Luzny|Okragly dekolt;Dekolt w serek;Kolnierzyk polo"
         "|Mezczyzna;Kobieta;Chlopiec;Dziewczynka;Unisex|Wiosna;Lato;Jesien;Zima|Codzienny;Sportowy;Impreza;Wizytowy"
         "|12,50 zl;1 299,00 zl;45 zl|Odziez meska;Obuwie damskie;Torby",
+    ),
+    "da": (
+        "Varenummer|Afdeling|Produktnavn|Mærke|Pris (DKK)|Farve|Materiale|Mønster|Ærmelængde|Pasform|Halsudskæring|Køn|Sæson|Anledning|Billede",
+        "Sort;Hvid;Marineblå;Grå;Rød|Bomuld;Polyester;Uld;Læder;Kunstlæder;Lærred|Ensfarvet;Stribet;Ternet;Printet"
+        "|Korte ærmer;Lange ærmer;Ærmeløs|Normal;Smal;Løs|Rund hals;V-hals;Polokrave"
+        "|Herre;Dame;Dreng;Pige;Unisex|Forår;Sommer;Efterår;Vinter|Hverdag;Sport;Fest;Kontor"
+        "|1.299,00 kr.;12,50 kr.;45 kr.|Herretøj;Damesko;Tasker",
+    ),
+    "cs": (
+        "Kód zboží|Oddělení|Název produktu|Značka|Cena (Kč)|Barva|Materiál|Vzor|Délka rukávu|Střih|Výstřih|Pohlaví|Sezóna|Příležitost|Obrázek",
+        "Černá;Bílá;Námořnická modrá;Šedá;Červená|Bavlna;Polyester;Vlna;Kůže;Koženka;Plátno|Jednobarevný;Pruhovaný;Kostkovaný;Potisk"
+        "|Krátký rukáv;Dlouhý rukáv;Bez rukávů|Klasický;Úzký;Volný|Kulatý výstřih;Výstřih do V;Polo límec"
+        "|Muži;Ženy;Chlapci;Dívky;Unisex|Jaro;Léto;Podzim;Zima|Volný čas;Sport;Večírek;Kancelář"
+        "|1 299,00 Kč;12,50 Kč;45 Kč|Pánské oblečení;Dámská obuv;Tašky",
     ),
     # German with the supplier's colour numbers, trade season codes (FS = Frühjahr/Sommer, HW = Herbst/Winter)
     # and department jargon (HAKA = Herrenkonfektion, DOB = Damenoberbekleidung).

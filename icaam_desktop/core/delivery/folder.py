@@ -162,7 +162,7 @@ def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tu
         return info, rows
     candidates = find_sheets(root)
     if not candidates:
-        raise SheetChoiceError(f"no product sheet (.csv, .tsv or .txt) found in {root}")
+        raise SheetChoiceError(f"no product sheet (.csv, .tsv, .txt or .xlsx) found in {root}")
     if len(candidates) == 1:
         info, rows = read_sheet(candidates[0], root=root)
         info.candidates, info.selection = candidates, "the only sheet in the folder"

@@ -66,6 +66,8 @@ class SheetInfo:
 
     @property
     def delimiter_name(self) -> str:
+        if not self.delimiter:
+            return "none (workbook cells)"
         names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
         shown = "\\t" if self.delimiter == "\t" else self.delimiter
         return f"{shown} ({names.get(self.delimiter, 'other')})"

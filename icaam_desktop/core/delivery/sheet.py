@@ -19,8 +19,10 @@ from pathlib import Path
 import charset_normalizer
 
 from icaam_desktop.core.delivery.model import DeliveryError, SheetInfo
+from icaam_desktop.core.delivery.workbook import read_xlsx
 
-SHEET_SUFFIXES = (".csv", ".tsv", ".txt")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+SHEET_SUFFIXES = (".csv", ".tsv", ".txt", *WORKBOOK_SUFFIXES)
 DELIMITERS = (",", ";", "\t", "|")
 
 _BOMS = (
@@ -47,8 +49,8 @@ class SheetRow:
 
 
 def is_hidden(rel_parts: tuple[str, ...]) -> bool:
-    """Hidden files/folders and macOS zip debris are never part of a delivery."""
-    return any(part.startswith(".") or part == "__MACOSX" for part in rel_parts)
+    """Hidden files/folders, macOS zip debris and Office lock files (``~$produkte.xlsx``) are never part of a delivery."""
+    return any(part.startswith((".", "~$")) or part == "__MACOSX" for part in rel_parts)
 
 
 def walk_files(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -68,7 +70,7 @@ def walk_files(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path]]:
 
 
 def find_sheets(root: Path) -> list[Path]:
-    """Every .csv/.tsv/.txt file under ``root`` at any depth (case-insensitive), outside hidden folders."""
+    """Every .csv/.tsv/.txt/.xlsx file under ``root`` at any depth (case-insensitive), outside hidden folders."""
     found = walk_files(root, SHEET_SUFFIXES)
     return [path for rel, path in sorted(found, key=lambda item: (item[0].count("/"), item[0].lower()))]
 
@@ -240,6 +242,25 @@ def parse_sheet(text: str, *, delimiter: str) -> tuple[list[str], list[SheetRow]
     """Split decoded text into (headers, rows, warnings). Blank lines are skipped; short rows are
     padded with empty cells; extra cells are kept under ``extra_N`` columns when they hold values."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def numbered():
+        line = 1
+        try:
+            for record in reader:
+                start, line = line, reader.line_num + 1
+                yield start, record
+        except csv.Error as exc:  # a broken quote: keep what was read, say where it stopped
+            raise _StoppedAt(f"stopped reading at line {line}: {exc}") from None
+
+    return parse_records(numbered())
+
+
+class _StoppedAt(Exception):
+    """The reader could not go on; the message says where and why."""
+
+
+def parse_records(records) -> tuple[list[str], list[SheetRow], list[str]]:
+    """(headers, rows, warnings) from (line number, cells) records, as read from a CSV or a workbook."""
     headers: list[str] | None = None
     warnings: list[str] = []
     rows: list[SheetRow] = []
@@ -247,10 +268,8 @@ def parse_sheet(text: str, *, delimiter: str) -> tuple[list[str], list[SheetRow]
     long_kept: list[int] = []
     long_empty: list[int] = []
     n_extra = 0
-    line = 1
     try:
-        for record in reader:
-            start, line = line, reader.line_num + 1
+        for start, record in records:
             if not any(cell.strip() for cell in record):
                 continue
             if headers is None:
@@ -271,8 +290,8 @@ def parse_sheet(text: str, *, delimiter: str) -> tuple[list[str], list[SheetRow]
                 else:
                     long_empty.append(start)
             rows.append(SheetRow(start, row))
-    except csv.Error as exc:
-        warnings.append(f"stopped reading at line {line}: {exc}")
+    except _StoppedAt as exc:
+        warnings.append(str(exc))
     if headers is None:
         return [], [], warnings
     if short:
@@ -306,6 +325,8 @@ def read_sheet(path: Path, *, root: Path | None = None) -> tuple[SheetInfo, list
         data = path.read_bytes()
     except OSError as exc:
         raise DeliveryError(f"cannot read the sheet {shown}: {exc}") from None
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return _read_workbook(path, data, shown)
     text, encoding = decode_sheet(data)
     if not text.replace("\ufeff", "").strip():
         raise DeliveryError(f"the sheet {shown} is empty")
@@ -325,6 +346,19 @@ def read_sheet(path: Path, *, root: Path | None = None) -> tuple[SheetInfo, list
     if not rows:
         warnings.append(f"the sheet {shown} has a header but no product rows")
     info = SheetInfo(path=path, encoding=encoding, delimiter=delimiter, columns=headers, warnings=warnings)
+    return info, rows
+
+
+def _read_workbook(path: Path, data: bytes, shown: str) -> tuple[SheetInfo, list[SheetRow]]:
+    records, warnings = read_xlsx(data, shown=shown)
+    if not records:
+        raise DeliveryError(f"the sheet {shown} is empty")
+    headers, rows, parse_warnings = parse_records(records)
+    warnings = warnings + parse_warnings
+    if not rows:
+        warnings.append(f"the sheet {shown} has a header but no product rows")
+    # A workbook has no text encoding or delimiter; these say so where the user sees them.
+    info = SheetInfo(path=path, encoding="xlsx", delimiter="", columns=headers, warnings=warnings)
     return info, rows
 
 

@@ -1,0 +1,111 @@
+"""Excel workbooks (.xlsx) as product sheets: the first worksheet's cells as text rows.
+
+Suppliers often send the workbook itself rather than a CSV export. An .xlsx file is a zip of XML
+parts; the product sheet needs only the cell texts (shared strings, inline strings, numbers,
+booleans), so this reads them with the standard library rather than adding a dependency. Styles,
+formulas and formatting are ignored: a number is its stored value (``1299`` rather than the displayed
+``1.299,00 €``), which the price parser reads just as well.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from io import BytesIO
+from xml.etree import ElementTree
+
+from icaam_desktop.core.delivery.model import DeliveryError
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def read_xlsx(data: bytes, *, shown: str) -> tuple[list[tuple[int, list[str]]], list[str]]:
+    """(Excel row number, cell texts) of the first worksheet, and warnings; ``shown`` names the file in errors."""
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+    except zipfile.BadZipFile:
+        raise DeliveryError(f"the workbook {shown} is not a valid .xlsx file (not a zip archive)") from None
+    with archive:
+        try:
+            names, path = _first_sheet(archive)
+            strings = _shared_strings(archive)
+            root = ElementTree.fromstring(archive.read(path))
+        except (KeyError, ElementTree.ParseError) as exc:
+            raise DeliveryError(f"the workbook {shown} cannot be read: {exc}") from None
+    warnings = []
+    if len(names) > 1:
+        others = ", ".join(names[1:])
+        warnings.append(
+            f"the workbook {shown} has {len(names)} worksheets; read the first, '{names[0]}' ({others} ignored)"
+        )
+    rows: list[tuple[int, list[str]]] = []
+    for n, row in enumerate(root.iter(f"{_MAIN}row"), start=1):
+        number = int(row.get("r", n))
+        cells: dict[int, str] = {}
+        for i, cell in enumerate(row.iter(f"{_MAIN}c")):
+            ref = _CELL_REF.match(cell.get("r", ""))
+            cells[_column_index(ref.group(1)) if ref else i] = _cell_text(cell, strings)
+        if cells:
+            width = max(cells) + 1
+            rows.append((number, [cells.get(i, "") for i in range(width)]))
+    return rows, warnings
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> tuple[list[str], str]:
+    """The worksheet names in workbook order and the zip path of the first one."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    sheets = list(workbook.iter(f"{_MAIN}sheet"))
+    if not sheets:
+        raise KeyError("no worksheet in xl/workbook.xml")
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
+    target = targets[sheets[0].get(f"{_REL}id")]
+    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return [s.get("name", "") for s in sheets], path
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    if "xl/sharedStrings.xml" not in archive.namelist():
+        return []
+    root = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+    # A rich-text string is split into runs (<r><t>..</t></r>); phonetic hints (<rPh>) are not part of it.
+    return ["".join(t.text or "" for t in _texts(si)) for si in root.iter(f"{_MAIN}si")]
+
+
+def _texts(element: ElementTree.Element):
+    for child in element:
+        if child.tag == f"{_MAIN}t":
+            yield child
+        elif child.tag == f"{_MAIN}r":
+            yield from child.iter(f"{_MAIN}t")
+
+
+def _cell_text(cell: ElementTree.Element, strings: list[str]) -> str:
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        inline = cell.find(f"{_MAIN}is")
+        return "".join(t.text or "" for t in _texts(inline)) if inline is not None else ""
+    value = cell.findtext(f"{_MAIN}v") or ""
+    if kind == "s":
+        return strings[int(value)] if value.isdigit() and int(value) < len(strings) else ""
+    if kind == "b":
+        return "TRUE" if value == "1" else "FALSE"
+    if kind == "n" and value:
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        # 1299 stored as "1299" or "1299.0" is the integer 1299; 12.5 stays 12.5 (repr: shortest round-trip).
+        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+    return value
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - ord("A") + 1)
+    return index - 1

@@ -1,0 +1,128 @@
+"""Excel workbooks as product sheets: shared and rich-text strings, numbers, gaps, several worksheets."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from icaam_desktop.core.delivery import DeliveryError, open_delivery, read_sheet
+from icaam_desktop.core.delivery.sheet import find_sheets
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _column(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, rem = divmod(i - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], *, rich: bool = False) -> Path:
+    """A workbook laid out the way Excel saves one (shared strings, r= cell references, relationship ids)."""
+    strings: list[str] = []
+    parts: dict[str, str] = {}
+    for n, rows in enumerate(sheets.values(), start=1):
+        xml_rows = []
+        for r, row in enumerate(rows, start=1):
+            cells = []
+            for c, value in enumerate(row):
+                ref = f"{_column(c)}{r}"
+                if value is None or value == "":
+                    continue  # Excel writes no element for an empty cell
+                if isinstance(value, bool):
+                    cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+                elif isinstance(value, int | float):
+                    cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+                else:
+                    strings.append(str(value))
+                    cells.append(f'<c r="{ref}" t="s"><v>{len(strings) - 1}</v></c>')
+            xml_rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+        parts[f"xl/worksheets/sheet{n}.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetData>{"".join(xml_rows)}</sheetData></worksheet>'
+        )
+
+    def si(text: str) -> str:
+        if rich and " " in text:  # a rich-text cell: the words in separate runs
+            head, tail = text.split(" ", 1)
+            return f'<si><r><t>{escape(head)}</t></r><r><rPr><b/></rPr><t xml:space="preserve"> {escape(tail)}</t></r></si>'
+        return f"<si><t>{escape(text)}</t></si>"
+
+    parts["xl/sharedStrings.xml"] = f'<sst xmlns="{MAIN}">{"".join(si(s) for s in strings)}</sst>'
+    names = "".join(
+        f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>' for n, name in enumerate(sheets, start=1)
+    )
+    parts["xl/workbook.xml"] = f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>{names}</sheets></workbook>'
+    rels = "".join(
+        f'<Relationship Id="rId{n}" Type="{REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in range(1, len(sheets) + 1)
+    )
+    parts["xl/_rels/workbook.xml.rels"] = f'<Relationships xmlns="{PKG}">{rels}</Relationships>'
+    parts["[Content_Types].xml"] = '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return path
+
+
+ROWS = [
+    ["Artikelnummer", "Bezeichnung", "Preis (EUR)", "Farbe", "Größe", "Nachhaltig"],
+    [40826792, "Herren Hemd kariert", 1299, "Weiß", "EU 42", True],
+    [40953250, "Damen Bluse", 12.5, "", "UK 8", False],
+]
+
+
+def test_first_worksheet_cells_as_text(tmp_path):
+    path = write_xlsx(tmp_path / "produkte.xlsx", {"Artikel": ROWS, "Legende": [["Code", "Bedeutung"]]})
+    info, rows = read_sheet(path)
+    assert info.columns == ROWS[0]
+    assert (info.encoding, info.delimiter_name) == ("xlsx", "none (workbook cells)")
+    assert [r.cells for r in rows] == [
+        {
+            "Artikelnummer": "40826792",
+            "Bezeichnung": "Herren Hemd kariert",
+            "Preis (EUR)": "1299",
+            "Farbe": "Weiß",
+            "Größe": "EU 42",
+            "Nachhaltig": "TRUE",
+        },
+        {
+            "Artikelnummer": "40953250",
+            "Bezeichnung": "Damen Bluse",
+            "Preis (EUR)": "12.5",
+            "Farbe": "",  # no cell element at all: the gap stays in its column
+            "Größe": "UK 8",
+            "Nachhaltig": "FALSE",
+        },
+    ]
+    assert [r.line for r in rows] == [2, 3]  # Excel row numbers, as the user sees them
+    assert any("2 worksheets" in w and "Legende" in w for w in info.warnings)
+
+
+def test_rich_text_runs_are_joined(tmp_path):
+    _, rows = read_sheet(write_xlsx(tmp_path / "p.xlsx", {"S": ROWS}, rich=True))
+    assert rows[0].cells["Bezeichnung"] == "Herren Hemd kariert"
+
+
+def test_a_delivery_folder_with_a_workbook_and_its_lock_file(tmp_path):
+    write_xlsx(tmp_path / "produkte.xlsx", {"Artikel": [["sku", "name", "bild"], ["A1", "Hemd", "A1.jpg"]]})
+    (tmp_path / "~$produkte.xlsx").write_bytes(b"\x00lock")  # what Excel leaves while the file is open
+    (tmp_path / "A1.jpg").write_bytes(b"")
+    assert [p.name for p in find_sheets(tmp_path)] == ["produkte.xlsx"]
+    delivery = open_delivery(tmp_path)
+    assert [p.product_id for p in delivery.products] == ["A1"]
+
+
+def test_a_broken_workbook_is_an_error_the_user_can_act_on(tmp_path):
+    path = tmp_path / "produkte.xlsx"
+    path.write_bytes(b"<html>404</html>")
+    with pytest.raises(DeliveryError, match="not a valid .xlsx"):
+        read_sheet(path)

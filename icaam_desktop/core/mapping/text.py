@@ -22,7 +22,8 @@ def normalise_text(text: str) -> str:
     """Lower-case words separated by single spaces: ``"RRP (INR)"`` -> ``"rrp inr"``, ``"sleeveLength"`` -> ``"sleeve length"``."""
     text = unicodedata.normalize("NFKC", text or "")
     text = _CAMEL.sub(" ", text)
-    text = text.replace("_", " ").lower()
+    # Turkish capital İ lower-cases to "i" plus a combining dot, which the separator rule would turn into a space.
+    text = text.replace("_", " ").replace("İ", "i").lower()
     text = _NON_WORD.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 

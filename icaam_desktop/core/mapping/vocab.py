@@ -2,7 +2,7 @@
 
 Headers and values are read into *readings*: candidate English phrases with a weight, tried in
 order against attribute names and option labels. The tables live in ``resources/vocab/*.json``
-(general dictionary vocabulary for DE, FR, ES, IT, NL, PT, SV, PL, DA, NO, CS plus English synonyms; a new
+(general dictionary vocabulary for DE, FR, ES, IT, NL, PT, SV, PL, DA, NO, CS, TR, FI plus English synonyms; a new
 ``<language>.json`` dropped into the folder is read too); nothing in them
 is specific to one supplier.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from icaam_desktop.core.mapping.text import fold_accents, match_key, normalise_text, stem_token
 
 # Every other ``<code>.json`` in the folder is a language table; these are the ones shipped.
-LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "pl", "da", "no", "cs")
+LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "pl", "da", "no", "cs", "tr", "fi")
 NOT_LANGUAGES = ("en", "currency")
 # Weights of the readings: the raw text is surest; each rewrite step is a little less sure.
 W_ABBREVIATION = 0.95

@@ -36,6 +36,7 @@ from icaam_desktop.core.mapping.numbers import (
         ("499,00 zl", 499.0, "PLN"),  # the zloty typed in ASCII
         ("256,67 kr", 256.67, "SEK"),
         ("1 299 Kč", 1299.0, "CZK"),
+        ("1.299,00 TL", 1299.0, "TRY"),
     ],
 )
 def test_parse_number_formats(raw, value, currency):

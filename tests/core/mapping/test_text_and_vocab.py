@@ -16,6 +16,7 @@ from icaam_desktop.core.mapping.vocab import default_vocabulary
         ("SKU_Code", "sku code"),
         ("  Gender/Target ", "gender target"),
         ("Ärmellänge", "ärmellänge"),
+        ("İlkbahar", "ilkbahar"),  # not "i lkbahar": the dot of the Turkish capital İ is not a separator
     ],
 )
 def test_normalise_text(raw, normal):
@@ -114,6 +115,10 @@ def test_letters_without_a_unicode_decomposition_fold_to_ascii():
         ("Jente", "girls"),
         ("Kunstlæder", "synthetic leather"),  # da
         ("Výstřih do V", "v neck"),  # cs
+        ("Pitkähihainen", "long sleeve"),  # fi
+        ("Naisten", "women"),
+        ("İLKBAHAR", "spring"),  # tr, capital dotted I
+        ("KIŞ", "winter"),
         ("GRY - Grey Marl", "grey melange"),  # a supplier colour code beside the label
         ("schwarz (001)", "black"),
         ("SS24", "summer"),  # season codes glued to the year

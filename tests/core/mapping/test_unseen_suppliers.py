@@ -1,5 +1,5 @@
 """Supplier sheets the vocabulary was not written for: French, Spanish, Italian, Dutch, Portuguese, Swedish,
-Polish (also typed without diacritics), Danish, Czech, German with supplier codes, and terse English feeds.
+Polish (also typed without diacritics), Danish, Czech, Turkish, German with supplier codes, and terse English feeds.
 
 Hand-made sheets in the shape of a real delivery (id, department, name, brand, price, enumerated attributes,
 image), with other header styles and abbreviations than the dev suppliers. Every column must land right.
@@ -110,6 +110,14 @@ SHEETS = {
         "|Krátký rukáv;Dlouhý rukáv;Bez rukávů|Klasický;Úzký;Volný|Kulatý výstřih;Výstřih do V;Polo límec"
         "|Muži;Ženy;Chlapci;Dívky;Unisex|Jaro;Léto;Podzim;Zima|Volný čas;Sport;Večírek;Kancelář"
         "|1 299,00 Kč;12,50 Kč;45 Kč|Pánské oblečení;Dámská obuv;Tašky",
+    ),
+    # Turkish in capitals, as many ERP exports write it: İ and I are not the lower-case i and ı.
+    "tr": (
+        "ÜRÜN KODU|BÖLÜM|ÜRÜN ADI|MARKA|SATIŞ FİYATI (TL)|RENK|MALZEME|DESEN|KOL BOYU|KALIP|YAKA TİPİ|CİNSİYET|SEZON|KULLANIM ALANI|GÖRSEL",
+        "SİYAH;BEYAZ;LACİVERT;GRİ;KIRMIZI|Pamuk;Polyester;Yün;Deri;Suni Deri;Kanvas|Düz;Çizgili;Kareli;Baskılı"
+        "|Kısa Kollu;Uzun Kollu;Kolsuz|Normal Kesim;Dar Kesim;Bol Kesim|Bisiklet Yaka;V Yaka;Polo Yaka"
+        "|ERKEK;KADIN;ERKEK ÇOCUK;KIZ ÇOCUK;UNİSEX|İLKBAHAR;YAZ;SONBAHAR;KIŞ|Günlük;Spor;Parti;Ofis"
+        "|1.299,00 TL;12,50 TL;45 TL|Erkek Giyim;Kadın Ayakkabı;Çanta",
     ),
     # German with the supplier's colour numbers, trade season codes (FS = Frühjahr/Sommer, HW = Herbst/Winter)
     # and department jargon (HAKA = Herrenkonfektion, DOB = Damenoberbekleidung).

@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "missing or orphan image and every product without images. Exit 0 when all is clean, 1 when "
         "problems were found, 2 for bad usage.",
     )
-    inspect.add_argument("folder", metavar="DIR", help="the delivery folder (product sheet as CSV/TSV or .xlsx, plus images, any layout)")
+    inspect.add_argument(
+        "folder", metavar="DIR", help="the delivery folder (product sheet as CSV/TSV or .xlsx, plus images, any layout)"
+    )
     inspect.add_argument("--sheet", metavar="PATH", help="the product sheet, when the folder holds several")
     inspect.add_argument("--id-column", metavar="NAME", help="the sheet column with the product id")
     inspect.add_argument("--image-column", metavar="NAME", help="the sheet column naming the image files")

@@ -81,6 +81,7 @@ class _Row:
     category: str | None
     status: str
     values: dict[str, str]
+    accepted: bool
 
 
 def export_delivery(
@@ -120,12 +121,14 @@ def export_delivery(
             continue
         if not accepted and record.status != STATUS_REVIEW:
             category = None  # a rejected or unclassified product has no category to show
-        rows.append(_Row(record.product_id, category, record.status, values.get(record.product_id, {})))
+        rows.append(_Row(record.product_id, category, record.status, values.get(record.product_id, {}), accepted))
     own = {
-        c: {ca.attribute.code for ca in taxonomy.attributes_for(c)} for c in {r.category for r in rows if r.category}
+        c: {ca.attribute.code for ca in taxonomy.attributes_for(c)}
+        for c in {r.category for r in rows if r.accepted and r.category}
     }
-    # A product without a category (only with include_unaccepted) shows whatever values it has.
-    loose = {code for r in rows if not r.category for code in r.values if code in taxonomy.attributes}
+    # A product not accepted (only with include_unaccepted) shows whatever values it has: its category is
+    # missing or stopped above the leaf (whose attributes were mapped), and the reviewer needs them.
+    loose = {code for r in rows if not r.accepted for code in r.values if code in taxonomy.attributes}
     attributes = _columns(taxonomy, [*own.values(), loose])
     header = _header(taxonomy, attributes, labels=labels, status=include_unaccepted)
     _write_atomically(
@@ -166,7 +169,7 @@ def _cells(
     labels: bool,
     status: bool,
 ) -> list[str]:
-    own = own_attributes[row.category] if row.category else None
+    own = own_attributes[row.category] if row.accepted else None
     category = row.category or ""
     if labels and row.category:
         category = taxonomy.categories[row.category].label

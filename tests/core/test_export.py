@@ -120,6 +120,10 @@ def test_include_unaccepted_adds_every_product_with_its_status(ws, tmp_path, fas
     assert set(statuses.values()) == {"auto", "review", "rejected", "accepted"}
     review = next(pid for pid, s in statuses.items() if s == "review")
     assert rows[review]["categories"] == taxonomy.ancestors(truth[review])[0]  # what the model was sure of
+    # its mapped values are there although that upper category requires no attribute itself
+    assert not taxonomy.attributes_for(rows[review]["categories"])
+    mapped = {code: value for code, value in truth_values(fashion)[review].items() if code in header}
+    assert mapped and all(rows[review][code] == value for code, value in mapped.items())
     rejected = next(pid for pid, s in statuses.items() if s == "rejected")
     assert rows[rejected]["categories"] == ""
 

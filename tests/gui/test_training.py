@@ -34,15 +34,11 @@ def test_compare_metrics_reads_the_shipped_card():
     assert {r.name: r for r in compare_metrics(card, worse_error)}["error among auto-accepted"].better is False
 
 
-@pytest.mark.slow
-def test_training_panel_trains_plots_compares_and_activates(window, qtbot, fashion):
-    from icaam_desktop.core.training.tracking import active_model_dir
-
-    panel = window.training_panel()
-    panel.catalog.setText(str(fashion / "catalog"))
-    panel.head.setChecked(True)
-    panel.epochs.setValue(2)
-    panel.limit.setValue(150)
+def train_in_panel(window, qtbot, panel, catalog, *, epochs: int, limit: int) -> None:
+    """Fill in the panel, start on the CPU and wait for the job; no error may be reported."""
+    panel.catalog.setText(str(catalog))
+    panel.epochs.setValue(epochs)
+    panel.limit.setValue(limit)
     window.controller.settings.device = "cpu"
     errors = []
     window.controller.failed.connect(lambda *a: errors.append(a))
@@ -51,6 +47,15 @@ def test_training_panel_trains_plots_compares_and_activates(window, qtbot, fashi
     with qtbot.waitSignal(job.signals.finished, timeout=900_000):
         pass
     assert not errors, errors
+
+
+@pytest.mark.slow
+def test_training_panel_trains_plots_compares_and_activates(window, qtbot, fashion):
+    from icaam_desktop.core.training.tracking import active_model_dir
+
+    panel = window.training_panel()
+    panel.head.setChecked(True)
+    train_in_panel(window, qtbot, panel, fashion / "catalog", epochs=2, limit=150)
     assert len(panel.chart.loss) >= 1 and all(loss > 0 for loss in panel.chart.loss)
     assert panel.compare.isVisible() and panel.compare.rowCount() >= 4
     assert panel.activate_button.isEnabled()
@@ -66,21 +71,11 @@ def test_full_fine_tune_can_continue_from_the_active_model(window, qtbot, fashio
 
     panel = window.training_panel()
     panel.head.setChecked(True)
-    assert not panel.continue_active.isEnabled()  # head-only always starts from the active backbone
+    assert not panel.continue_active.isEnabled()  # offered for a full fine-tune only
     panel.full.setChecked(True)
     assert panel.continue_active.isEnabled()
     panel.continue_active.setChecked(True)
-    panel.catalog.setText(str(fashion / "catalog"))
-    panel.epochs.setValue(1)
-    panel.limit.setValue(40)
-    window.controller.settings.device = "cpu"
-    errors = []
-    window.controller.failed.connect(lambda *a: errors.append(a))
-    job = panel.start()
-    assert job is not None
-    with qtbot.waitSignal(job.signals.finished, timeout=900_000):
-        pass
-    assert not errors, errors
+    train_in_panel(window, qtbot, panel, fashion / "catalog", epochs=1, limit=40)
     training = panel.result.card["training"]
     assert training["initialised_from"] == str(active_model_folder(window.controller.settings.model_path))
 

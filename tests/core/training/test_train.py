@@ -128,7 +128,7 @@ def test_a_training_step_that_cannot_compile_trains_eagerly(fashion, taxonomy, t
 @pytest.mark.slow
 def test_init_continues_from_an_existing_model(fashion, taxonomy, tmp_path):
     """--init: the backbone and the shared leaves' head rows come from the given model, not ImageNet."""
-    from icaam_desktop.core.training.train import warm_start
+    from icaam_desktop.core.training.warm_start import warm_start
 
     first = tiny_run(fashion, taxonomy, tmp_path / "first")
     old = load_classifier(tmp_path / "first", device="cpu").model.state_dict()

@@ -10,6 +10,25 @@ pytest.importorskip("pytestqt")
 GRACE_MS = 2000
 
 
+def open_demo_window(qtbot, db):
+    """A real main window on the workspace ``db`` (no model loaded), with the bundled demo opened."""
+    from icaam_desktop.gui.main_window import MainWindow
+
+    win = MainWindow(db=str(db), load_model=False)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.controller.session_changed, timeout=60_000):
+        win.controller.open_demo()
+    return win
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The demo open in a real main window, closed after the test."""
+    win = open_demo_window(qtbot, tmp_path / "ws.sqlite")
+    yield win
+    win.close()
+
+
 @pytest.fixture(autouse=True)
 def _window_settings_in_tmp(tmp_path):
     """QSettings (window geometry) goes to a temporary folder, never the real user profile."""

@@ -9,6 +9,7 @@ from icaam_desktop.core.settings import SettingsError, load_settings
 from icaam_desktop.core.store import Workspace
 from icaam_desktop.gui.main_window import MainWindow
 from icaam_desktop.gui.views.dialogs import ExportDialog, SettingsDialog, show_error
+from tests.gui.conftest import open_demo_window
 
 pytestmark = pytest.mark.gui
 
@@ -69,10 +70,7 @@ def test_export_dialog_options(qtbot, tmp_path):
 
 def test_last_workspace_and_delivery_are_restored_at_start(qtbot, tmp_path):
     db = tmp_path / "ws.sqlite"
-    first = MainWindow(db=str(db), load_model=False)
-    qtbot.addWidget(first)
-    with qtbot.waitSignal(first.controller.session_changed, timeout=60_000):
-        first.controller.open_demo()
+    first = open_demo_window(qtbot, db)
     first.close()
     again = MainWindow(load_model=False)  # no --db: the settings remember the workspace
     qtbot.addWidget(again)

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from icaam_desktop.gui.main_window import MainWindow
+from tests.gui.conftest import open_demo_window
 
 pytestmark = pytest.mark.gui
 
@@ -26,10 +26,7 @@ def small_catalogue(fashion, tmp_path):
 
 def test_evaluation_shows_confusion_and_the_products_of_a_cell(qtbot, tmp_path, small_catalogue):
     folder, truth = small_catalogue
-    window = MainWindow(db=str(tmp_path / "ws.sqlite"), load_model=False)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.controller.session_changed, timeout=60_000):
-        window.controller.open_demo()
+    window = open_demo_window(qtbot, tmp_path / "ws.sqlite")
     dialog = window.evaluation_dialog()
     dialog.catalog.setText(str(folder))
     dialog.split.setCurrentText("all")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from icaam_desktop.core.store import Workspace
-from icaam_desktop.gui.main_window import MainWindow
+from tests.gui.conftest import open_demo_window
 
 pytestmark = pytest.mark.gui
 
@@ -14,10 +14,7 @@ pytestmark = pytest.mark.gui
 def mapped(qtbot, tmp_path):
     """The demo mapped by the real mapper (bundled MiniLM), through the window's Map action."""
     db = tmp_path / "ws.sqlite"
-    window = MainWindow(db=str(db), load_model=False)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.controller.session_changed, timeout=60_000):
-        window.controller.open_demo()
+    window = open_demo_window(qtbot, db)
     errors = []
     window.controller.failed.connect(lambda *a: errors.append(a))
     with qtbot.waitSignal(window.controller.mapping_changed, timeout=300_000):

@@ -14,16 +14,6 @@ from icaam_desktop.gui.models import session as session_mod
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = MainWindow(db=str(tmp_path / "ws.sqlite"), load_model=False)
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.controller.session_changed, timeout=30_000):
-        win.controller.open_demo()
-    yield win
-    win.close()
-
-
 def fake_predictions(session, *, status="review"):
     """Predictions shaped like the classifier's (the real classifier is exercised in test_heartbeat)."""
     out = []

@@ -6,20 +6,9 @@ from __future__ import annotations
 import pytest
 
 from icaam_desktop import paths
-from icaam_desktop.gui.main_window import MainWindow
 from icaam_desktop.gui.training import compare_metrics, read_card
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    win = MainWindow(db=str(tmp_path / "ws.sqlite"), load_model=False)
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.controller.session_changed, timeout=60_000):
-        win.controller.open_demo()
-    yield win
-    win.close()
 
 
 def test_compare_metrics_reads_the_shipped_card():

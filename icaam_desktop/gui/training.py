@@ -25,6 +25,20 @@ def active_model_folder(model_path: str = "") -> Path:
     return active_model_dir() or paths.models_dir() / "default"
 
 
+def catalogue_problem(text: str, session, *, what: str) -> tuple[Path, str | None]:
+    """The catalogue folder typed in a panel, and why ``what`` cannot start yet (None when it can).
+
+    Both the training panel and the evaluation view need a catalogue (products.csv) and an open
+    delivery, whose taxonomy they use.
+    """
+    catalog = Path(text.strip()).expanduser()
+    if not (catalog / "products.csv").is_file():
+        return catalog, f"⚠ {catalog} has no products.csv: pick a labelled catalogue folder."
+    if session is None:
+        return catalog, f"⚠ Open a delivery (or the demo) first: {what} uses its taxonomy."
+    return catalog, None
+
+
 def read_card(folder: Path) -> dict:
     try:
         return json.loads((Path(folder) / "model_card.json").read_text(encoding="utf-8"))

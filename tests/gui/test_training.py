@@ -6,9 +6,17 @@ from __future__ import annotations
 import pytest
 
 from icaam_desktop import paths
-from icaam_desktop.gui.training import compare_metrics, read_card
+from icaam_desktop.gui.training import catalogue_problem, compare_metrics, read_card
 
 pytestmark = pytest.mark.gui
+
+
+def test_panels_say_why_they_cannot_start(tmp_path, fashion):
+    folder, problem = catalogue_problem(f" {tmp_path} ", None, what="training")
+    assert folder == tmp_path and "has no products.csv" in problem
+    _, problem = catalogue_problem(str(fashion / "catalog"), None, what="training")
+    assert problem == "⚠ Open a delivery (or the demo) first: training uses its taxonomy."
+    assert catalogue_problem(str(fashion / "catalog"), object(), what="training")[1] is None
 
 
 def test_compare_metrics_reads_the_shipped_card():

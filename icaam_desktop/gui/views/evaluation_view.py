@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from icaam_desktop.gui.models.thumbnails import ThumbnailCache
-from icaam_desktop.gui.training import active_model_folder, job_evaluate
+from icaam_desktop.gui.training import active_model_folder, catalogue_problem, job_evaluate
 
 SPLITS = ("test", "val", "all")
 
@@ -93,13 +93,10 @@ class EvaluationDialog(QDialog):
             self.catalog.setText(folder)
 
     def start(self):
-        catalog = Path(self.catalog.text().strip()).expanduser()
         session = self.controller.session
-        if not (catalog / "products.csv").is_file():
-            self.summary.setText(f"⚠ {catalog} has no products.csv: pick a labelled catalogue folder.")
-            return None
-        if session is None:
-            self.summary.setText("⚠ Open a delivery (or the demo) first: the evaluation uses its taxonomy.")
+        catalog, problem = catalogue_problem(self.catalog.text(), session, what="the evaluation")
+        if problem:
+            self.summary.setText(problem)
             return None
         settings = self.controller.settings
         self.summary.setText("Evaluating…")

@@ -26,7 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from icaam_desktop.gui.training import active_model_folder, compare_metrics, job_activate, job_train, read_card
+from icaam_desktop.gui.training import (
+    active_model_folder,
+    catalogue_problem,
+    compare_metrics,
+    job_activate,
+    job_train,
+    read_card,
+)
 from icaam_desktop.gui.workers import Job, eta_text  # noqa: F401 - Job: the type of self.job
 
 LOSS_COLOUR = QColor("#d23c3c")
@@ -171,19 +178,13 @@ class TrainingPanel(QDialog):
         if folder:
             self.catalog.setText(folder)
 
-    def _taxonomy(self):
-        session = self.controller.session
-        return session.taxonomy if session is not None else None
-
     def start(self) -> Job | None:
-        catalog = Path(self.catalog.text().strip()).expanduser()
-        taxonomy = self._taxonomy()
-        if not (catalog / "products.csv").is_file():
-            self.note.setText(f"⚠ {catalog} has no products.csv: pick a catalogue folder.")
+        session = self.controller.session
+        catalog, problem = catalogue_problem(self.catalog.text(), session, what="training")
+        if problem:
+            self.note.setText(problem)
             return None
-        if taxonomy is None:
-            self.note.setText("⚠ Open a delivery (or the demo) first: training uses its taxonomy.")
-            return None
+        taxonomy = session.taxonomy
         settings = self.controller.settings
         self.chart.clear()
         self.compare.setVisible(False)

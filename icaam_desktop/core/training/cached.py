@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from icaam_desktop.core.classify.pipeline import CPU_FORWARD_ROWS
 from icaam_desktop.core.jobs import CancelToken, Progress
 from icaam_desktop.core.training.data import cache_outputs, normalise, resize_to
 
@@ -87,7 +88,7 @@ class FrozenTrunk:
         size: int,
         progress: Progress,
         cancel: CancelToken | None = None,
-        batch: int = 32,
+        batch: int = CPU_FORWARD_ROWS,  # small slices run faster on a CPU (activations stay in cache)
     ) -> FrozenTrunk:
         variants = int(cache.shape[1])
         jobs = [(int(r), v) for r in train_rows for v in range(variants + 1)] + [(int(r), 0) for r in other_rows]

@@ -4,7 +4,8 @@ Full fine-tune (the default): the whole backbone + leaf head, AdamW with warm-up
 loss = class-weighted leaf cross-entropy + cross-entropy of the marginalised upper levels
 (the hierarchical loss), bf16 autocast + channels_last on CUDA, photos decoded once into a
 uint8 cache and augmented on the training device (``data.augment_batch``). On a CPU the
-early blocks are frozen (``freeze_blocks``) so an epoch stays affordable. Early stopping on
+early blocks are frozen (``freeze_blocks``) and their outputs computed once per photo view
+(``cached.FrozenTrunk``), so an epoch only runs the layers that learn. Early stopping on
 the validation leaf accuracy; the best epoch's weights are kept.
 
 Head-only (``head_only=True``): the backbone is frozen, its pooled features are computed

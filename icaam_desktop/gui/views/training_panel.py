@@ -120,7 +120,7 @@ class TrainingPanel(QDialog):
         row.addWidget(self.catalog, 1)
         row.addWidget(browse)
         form.addRow("Training data", row)
-        self.full = QRadioButton("Full fine-tune (backbone + head; slow on a CPU)")
+        self.full = QRadioButton("Fine-tune (GPU: every layer; CPU: the last layers, ~20 min)")
         self.head = QRadioButton("Head only (minutes on a CPU)")
         self.head.setChecked(True)
         modes = QVBoxLayout()

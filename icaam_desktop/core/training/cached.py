@@ -20,6 +20,7 @@ train by the regular loop.
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -32,7 +33,20 @@ from icaam_desktop.core.jobs import CancelToken, Progress
 from icaam_desktop.core.training.data import cache_outputs, normalise, resize_to
 
 CPU_FREEZE_BLOCKS = 6  # default frozen blocks for CPU training: only the last stage + head conv learn
+MEMORY_SHARE = 0.4  # the cached maps may take at most this share of the machine's RAM
 _SPLIT_PARTS = ("conv_stem", "bn1", "blocks", "conv_head", "bn2", "forward_head")
+
+
+class TrunkTooLarge(RuntimeError):
+    """The cached maps would not fit in memory; train with the frozen blocks recomputed instead."""
+
+
+def physical_memory() -> int | None:
+    """Bytes of RAM of this machine, None where the OS does not say (then no limit is applied)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # Windows has no sysconf
+        return None
 
 
 class TopNet(nn.Module):
@@ -112,6 +126,13 @@ class FrozenTrunk:
                 for block in bb.blocks[:k]:
                     h = block(h)
                 if maps is None:
+                    need = cache.shape[0] * (variants + 1) * h[0].numel() * 2
+                    ram = physical_memory()
+                    if ram is not None and need > MEMORY_SHARE * ram:
+                        raise TrunkTooLarge(
+                            f"the frozen blocks' outputs would take {need / 2**30:.1f} GiB "
+                            f"of this machine's {ram / 2**30:.0f} GiB"
+                        )
                     maps = torch.zeros((cache.shape[0], variants + 1, *h.shape[1:]), dtype=torch.float16)
                 maps[rows, views] = h.to(torch.float16)
                 done = s + len(part)

@@ -51,7 +51,7 @@ from icaam_desktop.core.classify.pipeline import is_oom
 from icaam_desktop.core.classify.quality import fit_thresholds, short_report, summarize
 from icaam_desktop.core.jobs import Cancelled, CancelToken, Progress, no_progress
 from icaam_desktop.core.taxonomy import Taxonomy
-from icaam_desktop.core.training.cached import CPU_FREEZE_BLOCKS, FrozenTrunk, TopNet, train_head_only
+from icaam_desktop.core.training.cached import CPU_FREEZE_BLOCKS, FrozenTrunk, TopNet, TrunkTooLarge, train_head_only
 from icaam_desktop.core.training.data import (
     SPLIT_SEED,
     build_cache,
@@ -277,18 +277,21 @@ def train_classifier(
         if freeze_blocks:
             _freeze_early(net, freeze_blocks)
         if dev.type == "cpu" and freeze_blocks and FrozenTrunk.supports(net, freeze_blocks):
-            trunk = FrozenTrunk.build(
-                net,
-                freeze_blocks,
-                cache=data.cache,
-                train_rows=train_rows,
-                other_rows=data.split["val"],
-                mean=mean,
-                std=std,
-                size=input_size,
-                progress=progress,
-                cancel=cancel,
-            )
+            try:
+                trunk = FrozenTrunk.build(
+                    net,
+                    freeze_blocks,
+                    cache=data.cache,
+                    train_rows=train_rows,
+                    other_rows=data.split["val"],
+                    mean=mean,
+                    std=std,
+                    size=input_size,
+                    progress=progress,
+                    cancel=cancel,
+                )
+            except TrunkTooLarge as exc:
+                progress(0, None, f"{exc}: recomputing the frozen blocks at every step instead (slower)")
         head_params = list(net.head.parameters())
         body = [p for p in net.backbone.parameters() if p.requires_grad]
         decay = [p for p in body if p.ndim > 1]

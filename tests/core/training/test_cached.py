@@ -20,6 +20,21 @@ def taxonomy(taxonomy_dir):
     return load_taxonomy(taxonomy_dir)
 
 
+def lite0_run(fashion, taxonomy, out, **overrides):
+    kwargs = dict(
+        catalog=fashion / "catalog",
+        taxonomy=taxonomy,
+        out=out,
+        epochs=2,
+        device="cpu",
+        limit=40,
+        backbone=LITE0,
+        variants=2,
+        batch_size=16,
+    )
+    return train_classifier(**{**kwargs, **overrides})
+
+
 def test_cached_maps_through_the_top_give_the_full_network_output(fashion):
     """FrozenTrunk + TopNet is the same function as the whole classifier on real photos (eval mode)."""
     from icaam_desktop.core.training.data import build_cache
@@ -72,18 +87,7 @@ def test_networks_that_cannot_be_split_are_refused():
 @pytest.mark.slow
 def test_cpu_training_from_cached_maps_trains_only_the_unfrozen_layers(fashion, taxonomy, tmp_path):
     messages: list[str] = []
-    result = train_classifier(
-        catalog=fashion / "catalog",
-        taxonomy=taxonomy,
-        out=tmp_path / "m",
-        epochs=2,
-        device="cpu",
-        limit=40,
-        backbone=LITE0,
-        variants=2,
-        batch_size=16,
-        progress=lambda done, total, message="": messages.append(message),
-    )
+    result = lite0_run(fashion, taxonomy, tmp_path / "m", progress=lambda done, total, m="": messages.append(m))
     assert "computed once per photo view" in result.card["mode"]
     assert any(m.startswith("computing the frozen layers once") for m in messages)
     assert [h["epoch"] for h in result.history] == [1, 2]
@@ -95,3 +99,36 @@ def test_cpu_training_from_cached_maps_trains_only_the_unfrozen_layers(fashion, 
     assert frozen and learned
     assert all(torch.equal(imagenet[k], trained[k]) for k in frozen)
     assert any(not torch.equal(imagenet[k], trained[k]) for k in learned)
+
+
+@pytest.mark.slow
+def test_maps_too_large_for_this_machine_fall_back_to_the_regular_step(fashion, taxonomy, tmp_path, monkeypatch):
+    from icaam_desktop.core.training import cached
+
+    monkeypatch.setattr(cached, "MEMORY_SHARE", 1e-9)  # as if the catalogue were far larger than the RAM
+    messages: list[str] = []
+    result = lite0_run(
+        fashion, taxonomy, tmp_path / "m", epochs=1, progress=lambda done, total, m="": messages.append(m)
+    )
+    assert any("would take" in m and "recomputing the frozen blocks" in m for m in messages)
+    assert result.card["mode"] == f"full fine-tune, first {CPU_FREEZE_BLOCKS} blocks frozen"
+    assert result.epochs_run == 1
+
+
+@pytest.mark.slow
+def test_cancel_and_resume_on_the_cached_path(fashion, taxonomy, tmp_path):
+    from icaam_desktop.core.jobs import Cancelled, CancelToken
+
+    token = CancelToken()
+    seen: list[int] = []
+
+    def stop_after_first(record: dict) -> None:
+        seen.append(record["epoch"])
+        token.cancel()
+
+    with pytest.raises(Cancelled):
+        lite0_run(fashion, taxonomy, tmp_path / "m", cancel=token, on_epoch=stop_after_first)
+    assert not (tmp_path / "m" / "model.safetensors").exists()
+    result = lite0_run(fashion, taxonomy, tmp_path / "m", resume=True, on_epoch=lambda r: seen.append(r["epoch"]))
+    assert seen == [1, 2] and result.epochs_run == 2
+    assert "computed once per photo view" in result.card["mode"]

@@ -127,6 +127,14 @@ def main() -> int:
         dialog.grab().save(str(OUT / "06-evaluation.png"))
         print("saved", OUT / "06-evaluation.png")
         dialog.close()
+    panel = window.training_panel()  # filled in for a fine-tune on the catalogue, not started
+    if catalogue.is_dir():
+        panel.catalog.setText(str(catalogue))
+    panel.full.setChecked(True)
+    pump(1)
+    panel.grab().save(str(OUT / "07-training-panel.png"))
+    print("saved", OUT / "07-training-panel.png")
+    panel.close()
     window.close()
     return 1 if errors else 0
 

@@ -377,7 +377,7 @@ def train_classifier(
                         loss.backward()
                         opt.step()
                     except Exception as exc:
-                        if step_net is not net and not compiled_ok and not is_oom(exc):
+                        if step_net is not train_net and not compiled_ok and not is_oom(exc):
                             # no compiler / an op inductor refuses: train eagerly rather than not at all
                             step_net = train_net
                             opt.zero_grad(set_to_none=True)
@@ -410,7 +410,7 @@ def train_classifier(
             train_time += dt_epoch
             val_logits = (
                 trunk.logits(TopNet(ema_net, freeze_blocks), data.split["val"])
-                if trunk
+                if trunk is not None
                 else cache_outputs(
                     ema_net,
                     data.cache,

@@ -21,6 +21,7 @@ def taxonomy(taxonomy_dir):
 
 
 def lite0_run(fashion, taxonomy, out, **overrides):
+    """A short CPU training of lite0 (ImageNet weights) on 40 real catalogue products."""
     kwargs = dict(
         catalog=fashion / "catalog",
         taxonomy=taxonomy,
@@ -132,3 +133,18 @@ def test_cancel_and_resume_on_the_cached_path(fashion, taxonomy, tmp_path):
     result = lite0_run(fashion, taxonomy, tmp_path / "m", resume=True, on_epoch=lambda r: seen.append(r["epoch"]))
     assert seen == [1, 2] and result.epochs_run == 2
     assert "computed once per photo view" in result.card["mode"]
+
+
+@pytest.mark.slow
+def test_a_cached_path_step_that_cannot_compile_trains_eagerly(fashion, taxonomy, tmp_path):
+    import torch._inductor.config as inductor_config
+
+    messages: list[str] = []
+    torch._dynamo.reset()
+    with inductor_config.patch({"cpp.cxx": ("/nonexistent/g++",), "fx_graph_cache": False}):
+        result = lite0_run(
+            fashion, taxonomy, tmp_path / "m", epochs=1, compile=True, progress=lambda d, t, m="": messages.append(m)
+        )
+    assert any("training eagerly" in m for m in messages)
+    assert result.card["training"]["compiled"] is False and "computed once" in result.card["mode"]
+    assert torch.isfinite(torch.tensor(result.history[0]["train_loss"]))

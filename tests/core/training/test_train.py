@@ -8,31 +8,15 @@ import torch
 from icaam_desktop.core.classify import load_classifier
 from icaam_desktop.core.jobs import Cancelled, CancelToken
 from icaam_desktop.core.training.data import load_catalog, split_items
-from icaam_desktop.core.training.train import CHECKPOINT, train_classifier
+from icaam_desktop.core.training.train import CHECKPOINT
 
 TINY = "mobilenetv3_small_050"  # random init, no download: the mechanics, not the accuracy
 
 
-@pytest.fixture(scope="module")
-def taxonomy(taxonomy_dir):
-    from icaam_desktop.core.taxonomy import load_taxonomy
-
-    return load_taxonomy(taxonomy_dir)
-
-
-def tiny_run(fashion, taxonomy, out, **overrides):
+@pytest.fixture
+def tiny_run(train_small):
     """A short CPU training of the tiny backbone on 40 real catalogue products."""
-    kwargs = dict(
-        catalog=fashion / "catalog",
-        taxonomy=taxonomy,
-        out=out,
-        epochs=1,
-        device="cpu",
-        limit=40,
-        backbone=TINY,
-        variants=2,
-    )
-    return train_classifier(**{**kwargs, **overrides})
+    return lambda out, **overrides: train_small(out, **{"backbone": TINY, **overrides})
 
 
 def test_split_is_by_product_fixed_and_stratified(fashion, taxonomy):
@@ -49,7 +33,7 @@ def test_split_is_by_product_fixed_and_stratified(fashion, taxonomy):
 
 
 @pytest.mark.slow
-def test_cancel_leaves_a_checkpoint_and_resume_finishes(fashion, taxonomy, tmp_path):
+def test_cancel_leaves_a_checkpoint_and_resume_finishes(tiny_run, taxonomy, tmp_path):
     out = tmp_path / "model"
     token = CancelToken()
     seen: list[int] = []
@@ -60,13 +44,13 @@ def test_cancel_leaves_a_checkpoint_and_resume_finishes(fashion, taxonomy, tmp_p
 
     common = dict(epochs=3, batch_size=16)
     with pytest.raises(Cancelled):
-        tiny_run(fashion, taxonomy, out, **common, cancel=token, on_epoch=stop_after_first)
+        tiny_run(out, **common, cancel=token, on_epoch=stop_after_first)
     assert seen == [1]
     state = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=True)
     assert state["epoch"] == 0 and len(state["history"]) == 1
     assert not (out / "model.safetensors").exists()
 
-    result = tiny_run(fashion, taxonomy, out, **common, resume=True, on_epoch=lambda r: seen.append(r["epoch"]))
+    result = tiny_run(out, **common, resume=True, on_epoch=lambda r: seen.append(r["epoch"]))
     assert seen == [1, 2, 3]  # epoch 1 was not redone
     assert result.epochs_run == 3 and [h["epoch"] for h in result.history] == [1, 2, 3]
     card = result.card
@@ -78,11 +62,11 @@ def test_cancel_leaves_a_checkpoint_and_resume_finishes(fashion, taxonomy, tmp_p
     assert clf.labels == card["labels"] and clf.model.head.out_features == len(card["labels"])
 
 
-def test_head_only_keeps_the_backbone(fashion, taxonomy, tmp_path):
+def test_head_only_keeps_the_backbone(tiny_run, tmp_path):
     from icaam_desktop.core.classify import create_backbone
 
     torch.manual_seed(0)
-    result = tiny_run(fashion, taxonomy, tmp_path / "head", head_only=True)
+    result = tiny_run(tmp_path / "head", head_only=True)
     assert result.card["mode"] == "head-only"
     torch.manual_seed(0)
     fresh = create_backbone(TINY).state_dict()
@@ -91,13 +75,13 @@ def test_head_only_keeps_the_backbone(fashion, taxonomy, tmp_path):
 
 
 @pytest.mark.slow
-def test_compiled_training_step_trains_and_saves_the_plain_model(fashion, taxonomy, tmp_path):
+def test_compiled_training_step_trains_and_saves_the_plain_model(tiny_run, tmp_path):
     """--compile: the step runs through torch.compile; the saved weights are the plain module's, loadable."""
     from icaam_desktop.core.classify.compiled import compiler_available
 
     if not compiler_available():
         pytest.fail("torch.compile needs a C++ compiler on the CPU (apt-get install g++)")
-    result = tiny_run(fashion, taxonomy, tmp_path / "compiled", epochs=2, batch_size=16, compile=True)
+    result = tiny_run(tmp_path / "compiled", epochs=2, batch_size=16, compile=True)
     assert result.card["training"]["compiled"] is True
     losses = [h["train_loss"] for h in result.history]
     assert len(losses) == 2 and all(torch.isfinite(torch.tensor(losses)))
@@ -106,15 +90,13 @@ def test_compiled_training_step_trains_and_saves_the_plain_model(fashion, taxono
 
 
 @pytest.mark.slow
-def test_a_training_step_that_cannot_compile_trains_eagerly(fashion, taxonomy, tmp_path):
+def test_a_training_step_that_cannot_compile_trains_eagerly(tiny_run, tmp_path):
     import torch._inductor.config as inductor_config
 
     messages: list[str] = []
     torch._dynamo.reset()  # and batch 8 below: kernels no earlier test has built, so a compiler is needed
     with inductor_config.patch({"cpp.cxx": ("/nonexistent/g++",), "fx_graph_cache": False}):
         result = tiny_run(
-            fashion,
-            taxonomy,
             tmp_path / "eager",
             batch_size=8,
             compile=True,
@@ -126,11 +108,11 @@ def test_a_training_step_that_cannot_compile_trains_eagerly(fashion, taxonomy, t
 
 
 @pytest.mark.slow
-def test_init_continues_from_an_existing_model(fashion, taxonomy, tmp_path):
+def test_init_continues_from_an_existing_model(tiny_run, tmp_path):
     """--init: the backbone and the shared leaves' head rows come from the given model, not ImageNet."""
     from icaam_desktop.core.training.warm_start import warm_start
 
-    first = tiny_run(fashion, taxonomy, tmp_path / "first")
+    first = tiny_run(tmp_path / "first")
     old = load_classifier(tmp_path / "first", device="cpu").model.state_dict()
     labels = first.card["labels"]
     new_labels = [labels[1], "a_leaf_the_first_model_never_saw", labels[0]]
@@ -143,6 +125,6 @@ def test_init_continues_from_an_existing_model(fashion, taxonomy, tmp_path):
     )
     assert not any(torch.equal(net.head.weight[1], row) for row in old["head.weight"])  # fresh row for the new leaf
 
-    second = tiny_run(fashion, taxonomy, tmp_path / "second", init=tmp_path / "first")
+    second = tiny_run(tmp_path / "second", init=tmp_path / "first")
     assert second.card["training"]["initialised_from"] == str(tmp_path / "first")
     assert second.card["backbone"] == first.card["backbone"]

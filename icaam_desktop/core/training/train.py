@@ -487,14 +487,10 @@ def train_classifier(
     ece_after = expected_calibration_error(p_val.max(1), p_val.argmax(1) == y_val)
     thresholds = fit_thresholds(p_val, val_leaves, index=index, target_error=target_error)
     test_leaves = [data.leaves[i] for i in test_rows]
+    p_test = softmax(cache_outputs(net, data.cache, test_rows, variant=0, **kw), temperature)
     metrics = {
         "validation": summarize(p_val, val_leaves, index=index, thresholds=thresholds),
-        "test": summarize(
-            softmax(cache_outputs(net, data.cache, test_rows, variant=0, **kw), temperature),
-            test_leaves,
-            index=index,
-            thresholds=thresholds,
-        ),
+        "test": summarize(p_test, test_leaves, index=index, thresholds=thresholds),
         "calibration": {"temperature": temperature, "val_ece_before": ece_before, "val_ece_after": ece_after},
     }
     if variants > 1:
@@ -504,7 +500,7 @@ def train_classifier(
             index=index,
             thresholds=thresholds,
         )
-    extended = _extended_metrics(test_rows, data, net, kw, labels, taxonomy, temperature, thresholds)
+    extended = _extended_metrics(p_test, test_leaves, labels, taxonomy, thresholds)
     if extended:
         metrics["test_extended"] = extended
     untrainable = sorted(c.code for c in taxonomy.leaves() if c.code not in set(labels))
@@ -577,16 +573,15 @@ def train_classifier(
     )
 
 
-def _extended_metrics(test_rows, data, net, kw, labels, taxonomy, temperature, thresholds) -> dict | None:
+def _extended_metrics(probs, test_leaves, labels, taxonomy, thresholds) -> dict | None:
     """The training-extras helper's full metrics (hierarchical P/R/F1, severity, ...) when that module exists."""
     try:
         from icaam_desktop.core.training.metrics import evaluate
     except ImportError:
         return None
     try:
-        probs = softmax(cache_outputs(net, data.cache, test_rows, variant=0, **kw), temperature)
         return evaluate(
-            y_true_leaf=[data.leaves[i] for i in test_rows],
+            y_true_leaf=test_leaves,
             probs=probs,
             labels=labels,
             taxonomy=taxonomy,

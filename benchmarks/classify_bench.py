@@ -11,7 +11,10 @@ Two image sets: the 224 px catalogue photos, and 1080x1440 JPEGs generated from 
 * the pipeline's preprocessing in plain fp32 (no channels_last/autocast) as the accuracy
   reference: top-1 agreement of the fast path with fp32 must stay >= 99.5%.
 
-Prints img/s for each, the ratio, and the agreements; ``--json`` writes everything.
+Each set is timed in ``--rounds`` interleaved rounds (naive, then every variant); img/s is the median
+over rounds and each ratio the median of the within-round ratios, so a slow spell of a shared
+machine does not decide the result. Prints img/s for each, the ratio, and the agreements;
+``--json`` writes everything, including every round.
 
     python benchmarks/classify_bench.py --model models/default --images DIR/images224 --n 512 --device cpu
 """
@@ -116,7 +119,6 @@ def bench_set(name: str, clf, paths: list[Path], args) -> dict:
     fp32 = PipelineOptions(batch_size=args.batch_size, num_workers=workers, channels_last=False, autocast=False)
     run_pipeline(clf, paths[: min(len(paths), 2 * args.batch_size)], fp32)  # warm-up (workers, cudnn, caches)
     row["pipeline_fp32_img_s"], ref, _ = run_pipeline(clf, paths, fp32)
-    row["naive_img_s"], naive = run_naive(clf, paths, workers)
     variants = {"pipeline": PipelineOptions(batch_size=args.batch_size, num_workers=workers)}  # the defaults
     if dev.type == "cpu":  # the default is plain fp32 on the CPU; time the alternatives it was chosen over
         variants["pipeline_compiled"] = PipelineOptions(batch_size=args.batch_size, num_workers=workers, compile=True)
@@ -127,13 +129,26 @@ def bench_set(name: str, clf, paths: list[Path], args) -> dict:
             variants["pipeline_nvjpeg_compiled"] = PipelineOptions(
                 batch_size=args.batch_size, num_workers=workers, gpu_decode=True, compile=True
             )
-    for key, opts in variants.items():
+    for opts in variants.values():
         run_pipeline(clf, paths[: (8 if opts.compile else 2) * args.batch_size], opts)  # warm-up (cudnn, compile)
-        speed, pred, rejected = run_pipeline(clf, paths, opts)
-        row[f"{key}_img_s"] = speed
-        row[f"{key}_vs_naive"] = speed / row["naive_img_s"]
-        row[f"{key}_agree_fp32"] = float((pred == ref).mean())
-        row[f"{key}_rejected"] = rejected
+    # Rounds interleave the naive script and every variant, so a slow spell of a shared machine hits
+    # all of them; each ratio is the median over rounds of the ratio within a round.
+    naive_speeds: list[float] = []
+    speeds: dict[str, list[float]] = {key: [] for key in variants}
+    for _ in range(max(1, args.rounds)):
+        speed, naive = run_naive(clf, paths, workers)
+        naive_speeds.append(speed)
+        for key, opts in variants.items():
+            speed, pred, rejected = run_pipeline(clf, paths, opts)
+            speeds[key].append(speed)
+            row[f"{key}_agree_fp32"] = float((pred == ref).mean())
+            row[f"{key}_rejected"] = rejected
+    row["naive_img_s"] = float(np.median(naive_speeds))
+    row["naive_img_s_rounds"] = naive_speeds
+    for key, values in speeds.items():
+        row[f"{key}_img_s"] = float(np.median(values))
+        row[f"{key}_img_s_rounds"] = values
+        row[f"{key}_vs_naive"] = float(np.median([v / n for v, n in zip(values, naive_speeds, strict=True)]))
     row["fp32_agree_naive"] = float((ref == naive).mean())
     return row
 
@@ -149,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (CPU)")
     ap.add_argument("--sets", default="224,1080x1440")
     ap.add_argument("--compile", action="store_true", help="also time torch.compile (CUDA)")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds; medians are reported")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     if args.threads:

@@ -52,6 +52,6 @@ if [ -n "$BEST" ]; then
   OTHER=$([ "$BEST" = a224 ] && echo b256 || echo a224)
   cp "/tmp/model_$OTHER/model_card.json" "$OUT/other_model_card.json" 2>/dev/null
   timeout 170 python3 benchmarks/classify_bench.py --model "/tmp/model_$BEST" --images .data/catalog/images224 \
-    --n ${BENCH_N:-4096} --device cuda --batch-size 256 --json "$OUT/bench_cuda.json" 2>&1 | tee "$OUT/bench.log"
+    --n ${BENCH_N:-4096} --device cuda --batch-size 256 --rounds 1 --json "$OUT/bench_cuda.json" 2>&1 | tee "$OUT/bench.log"
 fi
 date -u | tee -a "$OUT/env.txt"

@@ -2,6 +2,8 @@
 
 On the project's 2-core AVX-512 VM, inductor with weight freezing ran lite0 1.9-2.2x faster than
 eager PyTorch (74 vs 40 img/s in 8-row slices, max abs difference 1e-5; docs/benchmarks/classify.md).
+On the CPU it also uses inductor's ``max_autotune`` templates (each convolution/GEMM shape is timed
+once, then kept in the disk cache): another 6% there (71 vs 67 img/s, three runs each).
 The first compile of a model takes about a minute on 2 cores (inductor keeps its kernels in its
 on-disk cache, so later runs of the app start in seconds). It needs a C++ compiler at run time,
 which a workstation may lack: then, or on any compile error, the backbone runs eagerly and the
@@ -62,7 +64,11 @@ def compiled_forward(model: torch.nn.Module, fn: Callable[[torch.Tensor], torch.
     if model in _failed:
         return None
     if model not in _compiled:
-        _compiled[model] = torch.compile(fn, dynamic=False, options={"freezing": True})
+        options = {"freezing": True}
+        if _on_cpu(model):
+            # inductor's CPU GEMM/conv templates, benchmarked once per shape: +6% on the 2-core VM
+            options["max_autotune"] = True
+        _compiled[model] = torch.compile(fn, dynamic=False, options=options)
     return _compiled[model]
 
 
@@ -90,6 +96,11 @@ def run_compiled(model: torch.nn.Module, fn: Callable, x: torch.Tensor, *, rows:
         return None
     _warm.add(model)
     return out[:n]
+
+
+def _on_cpu(model: torch.nn.Module) -> bool:
+    param = next(model.parameters(), None)
+    return param is None or param.device.type == "cpu"
 
 
 def _layout(x: torch.Tensor) -> torch.memory_format:

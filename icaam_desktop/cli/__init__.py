@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "export_cmd",
     "train_cmd",
     "eval_cmd",
+    "audit_cmd",
     "models_cmd",
 )
 

@@ -126,6 +126,11 @@ def main() -> int:
         pump(3)
         dialog.grab().save(str(OUT / "06-evaluation.png"))
         print("saved", OUT / "06-evaluation.png")
+        dialog.start_audit()  # the whole catalogue's labels (about 2-3 min on a 2-core CPU)
+        wait_for(lambda: dialog.audit is not None and dialog.audit_button.isEnabled(), "the label audit")
+        pump(5)
+        dialog.grab().save(str(OUT / "08-label-audit.png"))
+        print("saved", OUT / "08-label-audit.png")
         dialog.close()
     panel = window.training_panel()  # filled in for a fine-tune on the catalogue, not started
     if catalogue.is_dir():

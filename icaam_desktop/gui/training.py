@@ -198,6 +198,15 @@ def job_evaluate(
     return evaluate_classifier(classifier, products, taxonomy=taxonomy, progress=progress, cancel=cancel)
 
 
+def job_audit(progress, cancel: CancelToken, *, device: str, catalog: Path, taxonomy: Taxonomy):
+    """Audit the catalogue's labels (core.training.audit): the products whose photo contradicts their label."""
+    from icaam_desktop.core.training.audit import audit_labels
+    from icaam_desktop.core.training.evaluation import catalogue_products
+
+    products, _problems = catalogue_products(catalog, taxonomy=taxonomy)
+    return audit_labels(products, taxonomy=taxonomy, device=device, progress=progress, cancel=cancel)
+
+
 def job_list_models(progress, cancel: CancelToken, *, tracking_uri: str) -> tuple[list, dict | None]:
     """The tracked training runs (newest first) and the active-model record, for the model picker."""
     from icaam_desktop.core.training.tracking import active_model_info, list_runs

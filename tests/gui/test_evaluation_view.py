@@ -50,3 +50,36 @@ def test_evaluation_shows_confusion_and_the_products_of_a_cell(qtbot, tmp_path, 
 
     dialog.close()
     window.close()
+
+
+def test_label_audit_lists_the_planted_errors_and_saves_them(qtbot, tmp_path, fashion):
+    from tests.core.training.test_audit import planted_catalog
+
+    folder, planted = planted_catalog(fashion, tmp_path / "cat")
+    window = open_demo_window(qtbot, tmp_path / "ws.sqlite")
+    dialog = window.evaluation_dialog()
+    assert not dialog.save_audit_button.isEnabled()
+    dialog.catalog.setText(str(folder))
+    job = dialog.start_audit()
+    assert job is not None and not dialog.audit_button.isEnabled()
+    with qtbot.waitSignal(job.signals.finished, timeout=300_000):
+        pass
+    assert dialog.audit is not None, dialog.summary.text()
+    assert dialog.audit_button.isEnabled() and dialog.save_audit_button.isEnabled()
+    assert "of 40 products" in dialog.summary.text() and "Tshirts" in dialog.summary.text()
+    listed = {
+        dialog.products.item(i).text().split("\n")[1]: dialog.products.item(i) for i in range(dialog.products.count())
+    }
+    assert set(planted) <= set(listed)
+    taxonomy = window.controller.session.taxonomy
+    for sku, (wrong, true) in planted.items():
+        text = listed[sku].text()
+        assert f"{taxonomy.categories[wrong].label} → {taxonomy.categories[true].label}" in text
+    saved = dialog._save_audit(str(tmp_path / "audit"))
+    assert saved is not None and saved.read_text(encoding="utf-8").count("\n") == len(listed) + 1
+    assert "Saved label_audit.csv" in dialog.summary.text()
+
+    dialog.catalog.setText(str(tmp_path / "nowhere"))
+    assert dialog.start_audit() is None and dialog.summary.text()
+    dialog.close()
+    window.close()

@@ -1,5 +1,6 @@
 """Evaluate the active model on a labelled catalogue: metrics, a confusion matrix per level, and the
-products behind any clicked cell with their photos."""
+products behind any clicked cell with their photos. The same dialog audits the catalogue's labels:
+the products whose photo contradicts their label, with the leaf it suggests."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from icaam_desktop.gui.models.thumbnails import ThumbnailCache
-from icaam_desktop.gui.training import active_model_folder, catalogue_problem, job_evaluate
+from icaam_desktop.gui.training import active_model_folder, catalogue_problem, job_audit, job_evaluate
 
 SPLITS = ("test", "val", "all")
 
@@ -59,7 +60,18 @@ class EvaluationDialog(QDialog):
         for widget, stretch in ((self.catalog, 1), (browse, 0), (QLabel("Split"), 0), (self.split, 0)):
             row.addWidget(widget, stretch)
         row.addWidget(self.start_button)
+        self.audit_button = QPushButton("Audit labels")
+        self.audit_button.setToolTip(
+            "List the catalogue products whose photo contradicts their label (cross-validated on ImageNet "
+            "features), with the leaf the photo suggests: labels worth fixing before training"
+        )
+        self.audit_button.clicked.connect(self.start_audit)
+        row.addWidget(self.audit_button)
+        self.save_audit_button = QPushButton("Save audit…", enabled=False)
+        self.save_audit_button.clicked.connect(self._save_audit)
+        row.addWidget(self.save_audit_button)
         layout.addLayout(row)
+        self.audit = None
 
         self.summary = QLabel("", wordWrap=True)
         layout.addWidget(self.summary)
@@ -100,7 +112,7 @@ class EvaluationDialog(QDialog):
             return None
         settings = self.controller.settings
         self.summary.setText("Evaluating…")
-        self.start_button.setEnabled(False)
+        self._set_busy(True)
         return self.controller.run(
             job_evaluate,
             "Evaluating the model",
@@ -114,9 +126,89 @@ class EvaluationDialog(QDialog):
             split=self.split.currentText(),
         )
 
+    def start_audit(self):
+        session = self.controller.session
+        catalog, problem = catalogue_problem(self.catalog.text(), session, what="the label audit")
+        if problem:
+            self.summary.setText(problem)
+            return None
+        self.summary.setText("Auditing the labels…")
+        self._set_busy(True)
+        return self.controller.run(
+            job_audit,
+            "Auditing the catalogue labels",
+            self._audit_done,
+            connect=self._wire,
+            device=self.controller.settings.device,
+            catalog=catalog,
+            taxonomy=session.taxonomy,
+        )
+
+    def _audit_done(self, audit) -> None:
+        self.audit = audit
+        self.save_audit_button.setEnabled(True)
+        share = len(audit.suspects) / max(audit.n_products, 1)
+        taxonomy = self.controller.session.taxonomy
+
+        def name(code: str) -> str:
+            return taxonomy.categories[code].label if code in taxonomy.categories else code
+
+        pairs = ", ".join(f"{name(g)} → {name(s)} ({n})" for g, s, n in audit.pairs()[:4])
+        skipped = (
+            f" {len(audit.skipped)} not audited (too few products of their leaf, or no photo)." if audit.skipped else ""
+        )
+        self.summary.setText(
+            f"{len(audit.suspects)} of {audit.n_products} products ({share:.1%}) have a label their photo "
+            f"contradicts, most often: {pairs or 'none'}.{skipped} Check them, fix the catalogue, then train."
+        )
+        self.cell_label.setText(
+            f"Label audit, most contradicted first: catalogue label → what the photo suggests ({len(audit.suspects)})"
+        )
+        self._list_mode(audit=True)
+        for s in audit.suspects:
+            image = s.images[0] if s.images else None
+            item = QListWidgetItem(f"{name(s.given)} → {name(s.suggested)}\n{s.product_id}")
+            item.setToolTip(
+                f"{s.product_id}: labelled {name(s.given)} ({s.p_given:.0%}), the photo suggests "
+                f"{name(s.suggested)} ({s.p_suggested:.0%})"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, str(image) if image else "")
+            pixmap = self.thumbs.get(image)
+            if pixmap is not None:
+                item.setIcon(QIcon(pixmap))
+            self.products.addItem(item)
+
+    def _list_mode(self, *, audit: bool) -> None:
+        """Empty the product list and size its cells: audit items carry two wrapped lines of text."""
+        self.products.clear()
+        self.products.setWordWrap(audit)
+        self.products.setGridSize(QSize(160, 196) if audit else QSize(136, 150))
+
+    def _save_audit(self, folder: str | None = None) -> Path | None:
+        from icaam_desktop.core.training.audit import write_audit
+
+        if self.audit is None:
+            return None
+        folder = folder or QFileDialog.getExistingDirectory(self, "Folder for the label audit files")
+        if not folder:
+            return None
+        try:
+            files = write_audit(self.audit, Path(folder), taxonomy=self.controller.session.taxonomy)
+        except OSError as exc:
+            self.summary.setText(f"⚠ Could not save the audit: {exc}")
+            return None
+        self.summary.setText(
+            f"Saved {files['suspects'].name}, {files['pairs'].name} and {files['sheet'].name} in {folder}"
+        )
+        return files["suspects"]
+
+    def _set_busy(self, busy: bool) -> None:
+        self.start_button.setEnabled(not busy)
+        self.audit_button.setEnabled(not busy)
+
     def _wire(self, job) -> None:
-        job.signals.error.connect(lambda message, details: self.summary.setText(f"⚠ Evaluation failed: {message}"))
-        job.signals.finished.connect(lambda: self.start_button.setEnabled(True))
+        job.signals.error.connect(lambda message, details: self.summary.setText(f"⚠ {job.name} failed: {message}"))
+        job.signals.finished.connect(lambda: self._set_busy(False))
 
     def _done(self, evaluation) -> None:
         self.evaluation = evaluation
@@ -175,7 +267,7 @@ class EvaluationDialog(QDialog):
         ids = self.cell_products(row, column)
         labels = self.matrix.verticalHeaderItem(row).text(), self.matrix.horizontalHeaderItem(column).text()
         self.cell_label.setText(f"{len(ids)} product(s): true {labels[0]}, predicted {labels[1]}")
-        self.products.clear()
+        self._list_mode(audit=False)
         for pid in ids:
             product = self.evaluation.products[pid]
             image = product.images[0] if product.images else None

@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from icaam_desktop.cli import main
+from tests.catalogue import catalogue_rows, write_catalogue
 from tests.core.training.test_headonly import build_probe_model
 
 N_LEAVES, PER_LEAF = 6, 4
@@ -17,22 +18,13 @@ N_LEAVES, PER_LEAF = 6, 4
 @pytest.fixture(scope="module")
 def catalog_subset(fashion, tmp_path_factory):
     """4 products of each of 6 leaves from the catalogue: products.csv + images224/."""
-    src = fashion / "catalog"
     folder = tmp_path_factory.mktemp("catalog") / "cat"
-    (folder / "images224").mkdir(parents=True)
-    with (src / "products.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter=";"))
     by_leaf: dict[str, list[dict]] = {}
-    for row in rows:
+    for row in catalogue_rows(fashion):
         by_leaf.setdefault(row["categories"], []).append(row)
     leaves = [leaf for leaf, group in sorted(by_leaf.items(), key=lambda kv: -len(kv[1]))][:N_LEAVES]
     chosen = [row for leaf in leaves for row in by_leaf[leaf][:PER_LEAF]]
-    with (folder / "products.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["sku", "categories"], delimiter=";", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(chosen)
-    for row in chosen:
-        shutil.copy(src / "images224" / f"{row['sku']}.jpg", folder / "images224" / f"{row['sku']}.jpg")
+    write_catalogue(folder, chosen, fashion=fashion)
     return folder, chosen
 
 

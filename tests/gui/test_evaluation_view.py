@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from tests.catalogue import catalogue_rows, write_catalogue
 from tests.gui.conftest import open_demo_window
 
 pytestmark = pytest.mark.gui
@@ -14,14 +13,9 @@ pytestmark = pytest.mark.gui
 @pytest.fixture
 def small_catalogue(fashion, tmp_path):
     """30 real catalogue products (sku;categories + their photos)."""
-    folder = tmp_path / "catalog"
-    (folder / "images224").mkdir(parents=True)
-    lines = (fashion / "catalog" / "products.csv").read_text(encoding="utf-8").splitlines()
-    rows = [line.split(";")[:2] for line in lines[1:31]]
-    (folder / "products.csv").write_text("sku;categories\n" + "".join(f"{s};{c}\n" for s, c in rows), encoding="utf-8")
-    for sku, _ in rows:
-        shutil.copy(fashion / "catalog" / "images224" / f"{sku}.jpg", folder / "images224" / f"{sku}.jpg")
-    return folder, dict(rows)
+    rows = catalogue_rows(fashion)[:30]
+    folder = write_catalogue(tmp_path / "catalog", rows, fashion=fashion)
+    return folder, {row["sku"]: row["categories"] for row in rows}
 
 
 def test_evaluation_shows_confusion_and_the_products_of_a_cell(qtbot, tmp_path, small_catalogue):

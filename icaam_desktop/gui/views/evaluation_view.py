@@ -105,43 +105,38 @@ class EvaluationDialog(QDialog):
             self.catalog.setText(folder)
 
     def start(self):
-        session = self.controller.session
-        catalog, problem = catalogue_problem(self.catalog.text(), session, what="the evaluation")
-        if problem:
-            self.summary.setText(problem)
-            return None
         settings = self.controller.settings
-        self.summary.setText("Evaluating…")
-        self._set_busy(True)
-        return self.controller.run(
+        return self._launch(
             job_evaluate,
             "Evaluating the model",
             self._done,
-            connect=self._wire,
+            what="the evaluation",
             classifier=self.controller.classifier,
             model_folder=active_model_folder(settings.model_path),
             device=settings.device,
-            catalog=catalog,
-            taxonomy=session.taxonomy,
             split=self.split.currentText(),
         )
 
     def start_audit(self):
-        session = self.controller.session
-        catalog, problem = catalogue_problem(self.catalog.text(), session, what="the label audit")
-        if problem:
-            self.summary.setText(problem)
-            return None
-        self.summary.setText("Auditing the labels…")
-        self._set_busy(True)
-        return self.controller.run(
+        return self._launch(
             job_audit,
             "Auditing the catalogue labels",
             self._audit_done,
-            connect=self._wire,
+            what="the label audit",
             device=self.controller.settings.device,
-            catalog=catalog,
-            taxonomy=session.taxonomy,
+        )
+
+    def _launch(self, job, title: str, on_result, *, what: str, **kwargs):
+        """Run ``job`` on the chosen catalogue, or say what is wrong with the choice (None then)."""
+        session = self.controller.session
+        catalog, problem = catalogue_problem(self.catalog.text(), session, what=what)
+        if problem:
+            self.summary.setText(problem)
+            return None
+        self.summary.setText(f"{title}…")
+        self._set_busy(True)
+        return self.controller.run(
+            job, title, on_result, connect=self._wire, catalog=catalog, taxonomy=session.taxonomy, **kwargs
         )
 
     def _audit_done(self, audit) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from icaam_desktop.core.training.audit import (
     stratified_folds,
     write_audit,
 )
+from tests.catalogue import catalogue_rows, write_catalogue
 
 LEAVES = ("watches_watches", "tshirts", "casual_shoes", "handbags")
 PER_LEAF = 10
@@ -33,21 +33,13 @@ def planted_catalog(fashion: Path, folder: Path) -> tuple[Path, dict[str, tuple[
 
     Returns the folder and {sku: (wrong label, true label)}.
     """
-    src = fashion / "catalog"
-    (folder / "images224").mkdir(parents=True)
-    with (src / "products.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter=";"))
+    rows = catalogue_rows(fashion)
     chosen = [dict(row) for leaf in LEAVES for row in [r for r in rows if r["categories"] == leaf][:PER_LEAF]]
     planted = {}
     for i, wrong in PLANTED:
         planted[chosen[i]["sku"]] = (wrong, chosen[i]["categories"])
         chosen[i]["categories"] = wrong
-    with (folder / "products.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["sku", "categories"], delimiter=";", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(chosen)
-    for row in chosen:
-        shutil.copy(src / "images224" / f"{row['sku']}.jpg", folder / "images224" / f"{row['sku']}.jpg")
+    write_catalogue(folder, chosen, fashion=fashion)
     return folder, planted
 
 

@@ -285,27 +285,32 @@ def write_audit(audit: LabelAudit, out: Path, *, taxonomy: Taxonomy) -> dict[str
         "sheet": out / "label_audit.png",
     }
     tmp = {k: p.with_name(p.name + ".part") for k, p in paths.items()}
-    with tmp["suspects"].open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(CSV_COLUMNS)
-        for s in audit.suspects:
-            writer.writerow(
-                [
-                    s.product_id,
-                    s.given,
-                    category_path(taxonomy, s.given),
-                    s.suggested,
-                    category_path(taxonomy, s.suggested),
-                    f"{s.p_given:.4f}",
-                    f"{s.p_suggested:.4f}",
-                    str(s.images[0]) if s.images else "",
-                ]
-            )
-    with tmp["pairs"].open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(("given_leaf", "suggested_leaf", "products"))
-        writer.writerows(audit.pairs())
-    contact_sheet(audit.suspects[:SHEET_MAX], taxonomy=taxonomy).save(tmp["sheet"], format="PNG")
+    try:
+        with tmp["suspects"].open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(CSV_COLUMNS)
+            for s in audit.suspects:
+                writer.writerow(
+                    [
+                        s.product_id,
+                        s.given,
+                        category_path(taxonomy, s.given),
+                        s.suggested,
+                        category_path(taxonomy, s.suggested),
+                        f"{s.p_given:.4f}",
+                        f"{s.p_suggested:.4f}",
+                        str(s.images[0]) if s.images else "",
+                    ]
+                )
+        with tmp["pairs"].open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(("given_leaf", "suggested_leaf", "products"))
+            writer.writerows(audit.pairs())
+        contact_sheet(audit.suspects[:SHEET_MAX], taxonomy=taxonomy).save(tmp["sheet"], format="PNG")
+    except BaseException:
+        for part in tmp.values():  # nothing half-written is left behind
+            part.unlink(missing_ok=True)
+        raise
     for key, path in paths.items():
         tmp[key].replace(path)
     return paths

@@ -149,3 +149,31 @@ def test_pairs_count_the_disagreements():
     ]
     audit = LabelAudit(suspects=s, n_products=10, oof_accuracy=0.9, temperature=1.0, backbone="x")
     assert audit.pairs() == [("flats", "heels", 2), ("tops", "tshirts", 1)]
+
+
+def test_a_failed_write_leaves_no_half_written_files(taxonomy, tmp_path, monkeypatch):
+    import icaam_desktop.core.training.audit as audit_module
+
+    audit = LabelAudit(
+        suspects=[LabelSuspect("a", "flats", "heels", 0.05, 0.9, ())],
+        n_products=10,
+        oof_accuracy=0.9,
+        temperature=1.0,
+        backbone="x",
+    )
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(audit_module, "contact_sheet", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        write_audit(audit, tmp_path / "out", taxonomy=taxonomy)
+    assert list((tmp_path / "out").iterdir()) == []
+    monkeypatch.undo()
+    files = write_audit(audit, tmp_path / "out", taxonomy=taxonomy)
+    assert files["suspects"].read_text(encoding="utf-8").splitlines()[1].startswith("a;flats;")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "label_audit.csv",
+        "label_audit.png",
+        "label_audit_pairs.csv",
+    ]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from icaam_desktop.cli import EXIT_OK, UsageError
 from icaam_desktop.cli.paths_arg import existing_dir
+from icaam_desktop.core.training import DEFAULT_EPOCHS
 
 
 def register(subparsers) -> None:
@@ -30,7 +31,7 @@ def register(subparsers) -> None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("catalog", metavar="CATALOG_DIR", help="catalogue folder: products.csv + images224/<sku>.jpg")
     p.add_argument("--taxonomy", required=True, metavar="DIR", help="taxonomy folder (PIM CSV export)")
-    p.add_argument("--epochs", type=int, default=20, help="maximum epochs (early stopping on validation)")
+    p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="maximum epochs (early stopping on validation)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--batch-size", type=int, default=None, help="default 256 on CUDA, 32 on CPU")
     p.add_argument("--head-only", action="store_true", help="freeze the backbone, train only the head (fast)")

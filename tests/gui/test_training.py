@@ -31,6 +31,20 @@ def test_compare_metrics_reads_the_shipped_card():
     assert {r.name: r for r in compare_metrics(card, worse_error)}["error among auto-accepted"].better is False
 
 
+def test_each_mode_offers_its_own_default_epochs_but_keeps_a_chosen_number(window):
+    from icaam_desktop.core.training import DEFAULT_EPOCHS
+
+    panel = window.training_panel()
+    assert panel.head.isChecked() and panel.epochs.value() == 5
+    panel.full.setChecked(True)
+    assert panel.epochs.value() == DEFAULT_EPOCHS == 20  # the CLI's fine-tune, which made the shipped model
+    panel.head.setChecked(True)
+    assert panel.epochs.value() == 5
+    panel.epochs.setValue(7)
+    panel.full.setChecked(True)
+    assert panel.epochs.value() == 7
+
+
 def train_in_panel(window, qtbot, panel, catalog, *, epochs: int, limit: int) -> None:
     """Fill in the panel, start on the CPU and wait for the job; no error may be reported."""
     panel.catalog.setText(str(catalog))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 __all__ = ["TrainResult", "train_classifier"]
 
+DEFAULT_EPOCHS = 20  # the most epochs of a fine-tune (CLI and GUI); early stopping on validation usually ends it sooner
+
 
 def __getattr__(name: str):
     if name in __all__:

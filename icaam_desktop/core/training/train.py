@@ -51,6 +51,7 @@ from icaam_desktop.core.classify.pipeline import is_oom
 from icaam_desktop.core.classify.quality import fit_thresholds, short_report, summarize
 from icaam_desktop.core.jobs import Cancelled, CancelToken, Progress, no_progress
 from icaam_desktop.core.taxonomy import Taxonomy
+from icaam_desktop.core.training import DEFAULT_EPOCHS
 from icaam_desktop.core.training.cached import CPU_FREEZE_BLOCKS, FrozenTrunk, TopNet, TrunkTooLarge, train_head_only
 from icaam_desktop.core.training.data import (
     SPLIT_SEED,
@@ -175,7 +176,7 @@ def train_classifier(
     catalog: Path,
     taxonomy: Taxonomy,
     out: Path,
-    epochs: int = 20,
+    epochs: int = DEFAULT_EPOCHS,
     device: str = "auto",
     batch_size: int | None = None,
     head_only: bool = False,

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icaam_desktop.core.training import DEFAULT_EPOCHS as TRAIN_EPOCHS
 from icaam_desktop.gui.training import (
     active_model_folder,
     catalogue_problem,
@@ -36,6 +37,8 @@ from icaam_desktop.gui.training import (
 )
 from icaam_desktop.gui.workers import Job, eta_text  # noqa: F401 - Job: the type of self.job
 
+# a head-only run counts epochs of 25 full-batch steps: 5 fit the head; a fine-tune needs the CLI's default
+DEFAULT_EPOCHS = {"head": 5, "full": TRAIN_EPOCHS}
 LOSS_COLOUR = QColor("#d23c3c")
 ACCURACY_COLOUR = QColor("#2f6fd6")
 
@@ -135,7 +138,9 @@ class TrainingPanel(QDialog):
         self.continue_active.setEnabled(False)
         self.full.toggled.connect(self.continue_active.setEnabled)
         form.addRow("", self.continue_active)
-        self.epochs = QSpinBox(minimum=1, maximum=200, value=5)
+        self.epochs = QSpinBox(minimum=1, maximum=200, value=DEFAULT_EPOCHS["head"])
+        self.epochs.setToolTip("The most epochs: training stops earlier once the validation accuracy stops improving")
+        self.full.toggled.connect(self._mode_changed)
         form.addRow("Epochs", self.epochs)
         self.limit = QSpinBox(minimum=0, maximum=1_000_000, value=0, specialValueText="all products")
         self.limit.setSingleStep(100)
@@ -172,6 +177,12 @@ class TrainingPanel(QDialog):
         buttons.addWidget(self.activate_button)
         layout.addLayout(buttons)
         self.epoch.connect(self.chart.add)
+
+    def _mode_changed(self, full: bool) -> None:
+        """Each mode's default epochs (a fine-tune needs the CLI's 20), unless the user chose a number."""
+        mine, other = ("full", "head") if full else ("head", "full")
+        if self.epochs.value() == DEFAULT_EPOCHS[other]:
+            self.epochs.setValue(DEFAULT_EPOCHS[mine])
 
     def _pick_catalog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Training catalogue folder", self.catalog.text())

@@ -30,7 +30,8 @@ def apply_style(app) -> None:
 
     qss = paths.resources_dir() / "style.qss"
     if qss.exists():
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+        icons = (paths.resources_dir() / "icons").as_posix()  # Qt wants forward slashes, also on Windows
+        app.setStyleSheet(qss.read_text(encoding="utf-8").replace("@ICONS@", icons))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -79,3 +79,21 @@ def test_last_workspace_and_delivery_are_restored_at_start(qtbot, tmp_path):
     assert again.controller.workspace_path == db
     assert again.controller.session.delivery.name == "demo"
     again.close()
+
+
+def test_the_stylesheet_points_at_icons_that_exist(qapp):
+    import re
+    from pathlib import Path
+
+    from icaam_desktop.gui.app import apply_style
+
+    before = qapp.styleSheet()
+    try:
+        apply_style(qapp)
+        sheet = qapp.styleSheet()
+        assert "@ICONS@" not in sheet
+        urls = set(re.findall(r"url\(([^)]+)\)", sheet))
+        assert len(urls) >= 4  # up/down arrows, each also greyed out
+        assert all(Path(u).is_file() for u in urls), urls
+    finally:
+        qapp.setStyleSheet(before)

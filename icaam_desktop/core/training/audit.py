@@ -86,7 +86,7 @@ def _normalise(emb: np.ndarray) -> np.ndarray:
     return (FEATURE_SCALE * x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-8)).astype(np.float32)
 
 
-def out_of_fold_logits(
+def out_of_fold_probabilities(
     emb: np.ndarray,
     y: np.ndarray,
     n_labels: int,
@@ -94,8 +94,10 @@ def out_of_fold_logits(
     folds: int,
     cancel: CancelToken | None = None,
     progress: Progress = no_progress,
-) -> np.ndarray:
-    """Logits ``[n, n_labels]``, each row from a class-balanced probe fitted without that row's fold."""
+) -> tuple[np.ndarray, float]:
+    """Probabilities ``[n, n_labels]``, each row from a class-balanced probe fitted without that row's fold,
+    calibrated by one temperature fitted on all of them; and that temperature."""
+    from icaam_desktop.core.classify.hierarchy import fit_temperature, softmax
     from icaam_desktop.core.training.headonly import TrainingSet, balanced_weights, fit_head
 
     fold = stratified_folds([str(v) for v in y], folds)
@@ -118,22 +120,6 @@ def out_of_fold_logits(
         )
         logits[held] = emb[held] @ w.T + b
     progress(folds, folds, "probes fitted")
-    return logits
-
-
-def out_of_fold_probabilities(
-    emb: np.ndarray,
-    y: np.ndarray,
-    n_labels: int,
-    *,
-    folds: int,
-    cancel: CancelToken | None = None,
-    progress: Progress = no_progress,
-) -> tuple[np.ndarray, float]:
-    """Out-of-fold probabilities, calibrated by one temperature fitted on them, and that temperature."""
-    from icaam_desktop.core.classify.hierarchy import fit_temperature, softmax
-
-    logits = out_of_fold_logits(emb, y, n_labels, folds=folds, cancel=cancel, progress=progress)
     temperature = fit_temperature(logits, y)
     return softmax(logits, temperature), float(temperature)
 

@@ -15,7 +15,6 @@ from icaam_desktop.core.training.audit import (
     audit_labels,
     category_path,
     find_suspects,
-    out_of_fold_logits,
     out_of_fold_probabilities,
     stratified_folds,
     write_audit,
@@ -78,7 +77,7 @@ def test_out_of_fold_scores_find_flipped_labels_the_fit_has_seen():
     probs, temperature = out_of_fold_probabilities(x, noisy, 3, folds=5)
     assert sorted(find_suspects(probs, noisy)) == [(0, 0), (31, 1), (62, 2)]  # each with its true class suggested
     assert np.allclose(probs.sum(axis=1), 1.0) and temperature > 0
-    assert out_of_fold_logits(x, noisy, 3, folds=2).shape == (90, 3)
+    assert out_of_fold_probabilities(x, noisy, 3, folds=2)[0].shape == (90, 3)
 
 
 def test_audit_finds_planted_label_errors_in_real_photos(fashion, taxonomy, tmp_path):

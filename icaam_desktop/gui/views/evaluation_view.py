@@ -161,17 +161,24 @@ class EvaluationDialog(QDialog):
         )
         self._list_mode(audit=True)
         for s in audit.suspects:
-            image = s.images[0] if s.images else None
-            item = QListWidgetItem(f"{name(s.given)} → {name(s.suggested)}\n{s.product_id}")
-            item.setToolTip(
-                f"{s.product_id}: labelled {name(s.given)} ({s.p_given:.0%}), the photo suggests "
-                f"{name(s.suggested)} ({s.p_suggested:.0%})"
+            self._add_product(
+                f"{name(s.given)} → {name(s.suggested)}\n{s.product_id}",
+                s.images,
+                tooltip=f"{s.product_id}: labelled {name(s.given)} ({s.p_given:.0%}), the photo suggests "
+                f"{name(s.suggested)} ({s.p_suggested:.0%})",
             )
-            item.setData(Qt.ItemDataRole.UserRole, str(image) if image else "")
-            pixmap = self.thumbs.get(image)
-            if pixmap is not None:
-                item.setIcon(QIcon(pixmap))
-            self.products.addItem(item)
+
+    def _add_product(self, text: str, images, *, tooltip: str = "") -> None:
+        """One item of the product list, with the first photo's thumbnail (now if cached, else when ready)."""
+        image = images[0] if images else None
+        item = QListWidgetItem(text)
+        if tooltip:
+            item.setToolTip(tooltip)
+        item.setData(Qt.ItemDataRole.UserRole, str(image) if image else "")
+        pixmap = self.thumbs.get(image)
+        if pixmap is not None:
+            item.setIcon(QIcon(pixmap))
+        self.products.addItem(item)
 
     def _list_mode(self, *, audit: bool) -> None:
         """Empty the product list and size its cells: audit items carry two wrapped lines of text."""
@@ -249,7 +256,7 @@ class EvaluationDialog(QDialog):
                     item.setBackground(QColor("#d9f0df"))
                 self.matrix.setItem(i, j, item)
         self.matrix.resizeColumnsToContents()
-        self.products.clear()
+        self._list_mode(audit=False)
         self.cell_label.setText("Click a cell to list its products.")
 
     def cell_products(self, row: int, column: int) -> list[str]:
@@ -264,14 +271,7 @@ class EvaluationDialog(QDialog):
         self.cell_label.setText(f"{len(ids)} product(s): true {labels[0]}, predicted {labels[1]}")
         self._list_mode(audit=False)
         for pid in ids:
-            product = self.evaluation.products[pid]
-            image = product.images[0] if product.images else None
-            item = QListWidgetItem(pid)
-            item.setData(Qt.ItemDataRole.UserRole, str(image) if image else "")
-            pixmap = self.thumbs.get(image)
-            if pixmap is not None:
-                item.setIcon(QIcon(pixmap))
-            self.products.addItem(item)
+            self._add_product(pid, self.evaluation.products[pid].images)
 
     def _thumbnail_ready(self, key: str) -> None:
         for i in range(self.products.count()):

@@ -139,7 +139,10 @@ class TrainingPanel(QDialog):
         self.full.toggled.connect(self.continue_active.setEnabled)
         form.addRow("", self.continue_active)
         self.epochs = QSpinBox(minimum=1, maximum=200, value=DEFAULT_EPOCHS["head"])
-        self.epochs.setToolTip("The most epochs: training stops earlier once the validation accuracy stops improving")
+        self.epochs.setToolTip(
+            "Fine-tune: the most epochs; training stops sooner once the validation accuracy stops improving. "
+            "Head only: 25 full-batch steps each."
+        )
         self.full.toggled.connect(self._mode_changed)
         form.addRow("Epochs", self.epochs)
         self.limit = QSpinBox(minimum=0, maximum=1_000_000, value=0, specialValueText="all products")

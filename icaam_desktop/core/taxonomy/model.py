@@ -123,6 +123,16 @@ class Taxonomy:
         """Categories at ``depth`` (1 = the level under the root)."""
         return [c for c in self.categories.values() if c.depth == depth]
 
+    def label_of(self, code: str) -> str:
+        """The category's display label, or the code itself when the tree does not have it."""
+        category = self.categories.get(code)
+        return category.label if category is not None else code
+
+    def path_label(self, code: str, *, sep: str = " > ") -> str:
+        """``Footwear > Shoes > Casual Shoes``: the labels from level 1 down to ``code``."""
+        category = self.categories.get(code)
+        return sep.join(self.label_of(c) for c in category.path) if category is not None else code
+
     def ancestors(self, code: str) -> tuple[str, ...]:
         """Level-1 .. ``code`` (the root excluded)."""
         return self.categories[code].path

@@ -154,7 +154,6 @@ def audit_labels(
     ``backbone``: a timm name or local weights file (default: lite0 with its ImageNet weights). Raises
     ``ValueError`` when fewer than two leaves have enough products to cross-validate.
     """
-
     import torch
 
     from icaam_desktop.core.classify.backbone import DEFAULT_BACKBONE, backbone_config, create_backbone
@@ -251,14 +250,6 @@ SHEET_MAX = 48  # suspects on the contact sheet
 THUMB = 160
 
 
-def category_path(taxonomy: Taxonomy, code: str) -> str:
-    """``Footwear > Shoes > Casual Shoes``: the readable path of a category."""
-    category = taxonomy.categories.get(code)
-    if category is None:
-        return code
-    return " > ".join(taxonomy.categories[c].label for c in category.path)
-
-
 def write_audit(audit: LabelAudit, out: Path, *, taxonomy: Taxonomy) -> dict[str, Path]:
     """``label_audit.csv`` (every suspect), ``label_audit.png`` (a contact sheet of the first ones) and
     ``label_audit_pairs.csv`` (given -> suggested counts) in ``out``; written to temporary names, then moved."""
@@ -280,9 +271,9 @@ def write_audit(audit: LabelAudit, out: Path, *, taxonomy: Taxonomy) -> dict[str
                     [
                         s.product_id,
                         s.given,
-                        category_path(taxonomy, s.given),
+                        taxonomy.path_label(s.given),
                         s.suggested,
-                        category_path(taxonomy, s.suggested),
+                        taxonomy.path_label(s.suggested),
                         f"{s.p_given:.4f}",
                         f"{s.p_suggested:.4f}",
                         str(s.images[0]) if s.images else "",
@@ -320,8 +311,7 @@ def contact_sheet(suspects: Sequence[LabelSuspect], *, taxonomy: Taxonomy, colum
             sheet.paste(thumb, (x + (THUMB - thumb.width) // 2, y + (THUMB - thumb.height) // 2))
         except (ImageRejected, IndexError):
             draw.text((x + 4, y + THUMB // 2), "no photo", fill="gray")
-        given = taxonomy.categories[s.given].label if s.given in taxonomy.categories else s.given
-        suggested = taxonomy.categories[s.suggested].label if s.suggested in taxonomy.categories else s.suggested
+        given, suggested = taxonomy.label_of(s.given), taxonomy.label_of(s.suggested)
         draw.text((x + 3, y + THUMB + 2), f"{given[:12]} > {suggested[:12]}", fill="black")
         draw.text((x + 3, y + THUMB + 17), f"{s.product_id[:14]}  {s.p_suggested:.2f}", fill="gray")
     return sheet

@@ -143,11 +143,7 @@ class EvaluationDialog(QDialog):
         self.audit = audit
         self.save_audit_button.setEnabled(True)
         share = len(audit.suspects) / max(audit.n_products, 1)
-        taxonomy = self.controller.session.taxonomy
-
-        def name(code: str) -> str:
-            return taxonomy.categories[code].label if code in taxonomy.categories else code
-
+        name = self.controller.session.taxonomy.label_of
         pairs = ", ".join(f"{name(g)} → {name(s)} ({n})" for g, s, n in audit.pairs()[:4])
         skipped = (
             f" {len(audit.skipped)} not audited (too few products of their leaf, or no photo)." if audit.skipped else ""
@@ -240,7 +236,7 @@ class EvaluationDialog(QDialog):
         confusion = self._confusion()
         labels, counts = confusion["labels"], confusion["counts"]
         taxonomy = self.controller.session.taxonomy
-        names = [taxonomy.categories[c].label if c in taxonomy.categories else c for c in labels]
+        names = [taxonomy.label_of(c) for c in labels]
         self.matrix.clear()
         self.matrix.setRowCount(len(labels))
         self.matrix.setColumnCount(len(labels))

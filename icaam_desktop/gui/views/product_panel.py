@@ -169,8 +169,7 @@ class ProductPanel(QWidget):
         taxonomy = self.session.taxonomy if self.session else None
         for r, level in enumerate(levels):
             name, bar, alt = self._level_row(r)
-            label = taxonomy.categories[level.code].label if level.code in taxonomy.categories else level.code
-            name.setText(f"<b>{label}</b>")
+            name.setText(f"<b>{taxonomy.label_of(level.code)}</b>")
             bar.setValue(round(level.confidence * 100))
             bar.setFormat(f"{level.confidence:.0%}")
             confident = "yes" if level.accepted else "no"
@@ -180,9 +179,7 @@ class ProductPanel(QWidget):
                 bar.style().polish(bar)
             alt.setText(
                 ", ".join(
-                    f"{taxonomy.categories[c].label if c in taxonomy.categories else c} {p:.0%}"
-                    for c, p in level.alternatives[1 : TOP_K + 1]
-                    if c != level.code
+                    f"{taxonomy.label_of(c)} {p:.0%}" for c, p in level.alternatives[1 : TOP_K + 1] if c != level.code
                 )
             )
         for r, widgets in enumerate(self._level_rows):

@@ -86,3 +86,11 @@ def test_missing_files_are_named(tmp_path):
     with pytest.raises(TaxonomyError) as err:
         load_taxonomy(tmp_path)
     assert {i.file for i in err.value.issues} == {"categories.csv", "attributes.csv"}
+
+
+def test_display_labels_and_paths_fall_back_to_the_code(tmp_path):
+    taxonomy = load_taxonomy(write_schema(tmp_path / "t", TREE))
+    assert taxonomy.label_of("tops") == "Tops"
+    assert taxonomy.path_label("tops") == "Wear > Tops"
+    assert taxonomy.path_label("tops", sep=" › ") == "Wear › Tops"
+    assert taxonomy.label_of("gone") == "gone" and taxonomy.path_label("gone") == "gone"

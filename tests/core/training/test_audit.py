@@ -13,7 +13,6 @@ from icaam_desktop.core.training.audit import (
     LabelAudit,
     LabelSuspect,
     audit_labels,
-    category_path,
     find_suspects,
     out_of_fold_probabilities,
     stratified_folds,
@@ -101,7 +100,7 @@ def test_audit_finds_planted_label_errors_in_real_photos(fashion, taxonomy, tmp_
         rows = list(csv.DictReader(handle, delimiter=";"))
     assert {r["product_id"] for r in rows} == set(found)
     row = next(r for r in rows if r["product_id"] in planted)
-    assert row["given_category"] == category_path(taxonomy, row["given_leaf"])
+    assert row["given_category"] == taxonomy.path_label(row["given_leaf"])
     assert " > " in row["suggested_category"] and Path(row["image"]).is_file()
     pairs = files["pairs"].read_text(encoding="utf-8").splitlines()
     assert pairs[0] == "given_leaf;suggested_leaf;products" and len(pairs) >= 4

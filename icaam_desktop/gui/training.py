@@ -207,6 +207,13 @@ def job_audit(progress, cancel: CancelToken, *, device: str, catalog: Path, taxo
     return audit_labels(products, taxonomy=taxonomy, device=device, progress=progress, cancel=cancel)
 
 
+def job_write_audit(progress, cancel: CancelToken, *, audit, out: Path, taxonomy: Taxonomy) -> dict[str, Path]:
+    """Write the label audit's files (the contact sheet decodes photos: off the GUI thread)."""
+    from icaam_desktop.core.training.audit import write_audit
+
+    return write_audit(audit, out, taxonomy=taxonomy)
+
+
 def job_list_models(progress, cancel: CancelToken, *, tracking_uri: str) -> tuple[list, dict | None]:
     """The tracked training runs (newest first) and the active-model record, for the model picker."""
     from icaam_desktop.core.training.tracking import active_model_info, list_runs

@@ -69,8 +69,12 @@ def test_label_audit_lists_the_planted_errors_and_saves_them(qtbot, tmp_path, fa
     for sku, (wrong, true) in planted.items():
         text = listed[sku].text()
         assert f"{taxonomy.categories[wrong].label} → {taxonomy.categories[true].label}" in text
-    saved = dialog._save_audit(str(tmp_path / "audit"))
-    assert saved is not None and saved.read_text(encoding="utf-8").count("\n") == len(listed) + 1
+    job = dialog._save_audit(str(tmp_path / "audit"))
+    assert job is not None
+    with qtbot.waitSignal(job.signals.finished, timeout=60_000):
+        pass
+    saved = tmp_path / "audit" / "label_audit.csv"
+    assert saved.read_text(encoding="utf-8").count("\n") == len(listed) + 1
     assert "Saved label_audit.csv" in dialog.summary.text()
 
     dialog.catalog.setText(str(tmp_path / "nowhere"))

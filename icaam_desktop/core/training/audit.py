@@ -306,7 +306,7 @@ def contact_sheet(suspects: Sequence[LabelSuspect], *, taxonomy: Taxonomy, colum
     for k, s in enumerate(suspects):
         x, y = (k % columns) * THUMB, (k // columns) * cell_h
         try:
-            thumb = open_rgb(s.images[0])
+            thumb = open_rgb(s.images[0], min_side=THUMB)  # large JPEGs decode at a reduced DCT scale
             thumb.thumbnail((THUMB - 4, THUMB - 4))
             sheet.paste(thumb, (x + (THUMB - thumb.width) // 2, y + (THUMB - thumb.height) // 2))
         except (ImageRejected, IndexError):

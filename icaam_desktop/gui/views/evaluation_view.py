@@ -27,7 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from icaam_desktop.gui.models.thumbnails import ThumbnailCache
-from icaam_desktop.gui.training import active_model_folder, catalogue_problem, job_audit, job_evaluate
+from icaam_desktop.gui.training import (
+    active_model_folder,
+    catalogue_problem,
+    job_audit,
+    job_evaluate,
+    job_write_audit,
+)
 
 SPLITS = ("test", "val", "all")
 
@@ -182,23 +188,29 @@ class EvaluationDialog(QDialog):
         self.products.setWordWrap(audit)
         self.products.setGridSize(QSize(160, 196) if audit else QSize(136, 150))
 
-    def _save_audit(self, folder: str | None = None) -> Path | None:
-        from icaam_desktop.core.training.audit import write_audit
-
+    def _save_audit(self, folder: str | None = None):
+        """Write the audit's files into ``folder`` (asked for when not given) in a worker; the job, or None."""
         if self.audit is None:
             return None
         folder = folder or QFileDialog.getExistingDirectory(self, "Folder for the label audit files")
         if not folder:
             return None
-        try:
-            files = write_audit(self.audit, Path(folder), taxonomy=self.controller.session.taxonomy)
-        except OSError as exc:
-            self.summary.setText(f"⚠ Could not save the audit: {exc}")
-            return None
-        self.summary.setText(
-            f"Saved {files['suspects'].name}, {files['pairs'].name} and {files['sheet'].name} in {folder}"
+        self.summary.setText("Saving the label audit…")
+        return self.controller.run(
+            job_write_audit,
+            "Saving the label audit",
+            self._audit_saved,
+            connect=self._wire,
+            audit=self.audit,
+            out=Path(folder),
+            taxonomy=self.controller.session.taxonomy,
         )
-        return files["suspects"]
+
+    def _audit_saved(self, files: dict) -> None:
+        self.summary.setText(
+            f"Saved {files['suspects'].name}, {files['pairs'].name} and {files['sheet'].name} in "
+            f"{files['suspects'].parent}"
+        )
 
     def _set_busy(self, busy: bool) -> None:
         self.start_button.setEnabled(not busy)

@@ -1,4 +1,4 @@
-"""Small real catalogues for tests: rows of the shared dev catalogue written with their photos."""
+"""Small real catalogues and deliveries for tests: real rows written with their photos."""
 
 from __future__ import annotations
 
@@ -23,4 +23,22 @@ def write_catalogue(folder: Path, rows: list[dict], *, fashion: Path) -> Path:
     for row in rows:
         name = f"{row['sku']}.jpg"
         shutil.copy(fashion / "catalog" / "images224" / name, folder / "images224" / name)
+    return folder
+
+
+_DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
+
+
+def demo_delivery(folder: Path, n: int) -> Path:
+    """A small real Northwind-format delivery: the first ``n`` demo products and their photos (incl. ``_2``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (_DEMO / "products.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1 : n + 1]
+    with (folder / "products.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([header, *body])
+    (folder / "images").mkdir(exist_ok=True)
+    for row in body:
+        for src in (_DEMO / "images").glob(f"{row[0]}*.jpg"):
+            shutil.copy(src, folder / "images" / src.name)
     return folder

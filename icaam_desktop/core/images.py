@@ -51,6 +51,7 @@ class ImageCheck:
     n_frames: int = 1
     # Things that are fine but worth knowing: CMYK, EXIF rotation, 16-bit, animation, alpha.
     notes: list[str] = field(default_factory=list)
+    bytes: int | None = None  # the file's size: with the header, what tells a replaced photo on re-import
 
     @property
     def ok(self) -> bool:
@@ -79,20 +80,20 @@ def inspect_image(path: Path, *, max_pixels: int = MAX_PIXELS) -> ImageCheck:
     except OSError as exc:
         return ImageCheck(VERDICT_UNREADABLE, f"cannot read {path.name}: {exc}")
     if size == 0:
-        return ImageCheck(VERDICT_ZERO_BYTE, "empty file (0 bytes)")
+        return ImageCheck(VERDICT_ZERO_BYTE, "empty file (0 bytes)", bytes=0)
     try:
         with _open_checked(path, size=size, max_pixels=max_pixels) as img:
             check = ImageCheck(
-                VERDICT_OK, "", img.format, img.width, img.height, img.mode, _frame_count(img), _notes(img)
+                VERDICT_OK, "", img.format, img.width, img.height, img.mode, _frame_count(img), _notes(img), size
             )
         truncation = _truncation_reason(path, size=size, fmt=check.format)
         if truncation:
             check.verdict, check.reason = VERDICT_TRUNCATED, truncation
         return check
     except ImageRejected as exc:
-        return ImageCheck(exc.verdict, exc.reason)
+        return ImageCheck(exc.verdict, exc.reason, bytes=size)
     except Exception as exc:  # e.g. the file vanished or became unreadable between the two reads
-        return ImageCheck(VERDICT_UNREADABLE, f"cannot check the image: {type(exc).__name__}: {exc}")
+        return ImageCheck(VERDICT_UNREADABLE, f"cannot check the image: {type(exc).__name__}: {exc}", bytes=size)
 
 
 def open_rgb(path: Path, *, min_side: int | None = None, max_pixels: int = MAX_PIXELS) -> Image.Image:

@@ -85,7 +85,7 @@ def check_images(
             for im, check in zip(chunk, pool.map(inspect_image, [im.path for im in chunk]), strict=True):
                 im.verdict, im.reason, im.format = check.verdict, check.reason, check.format
                 im.width, im.height, im.mode = check.width, check.height, check.mode
-                im.n_frames, im.notes = check.n_frames, check.notes
+                im.n_frames, im.notes, im.bytes = check.n_frames, check.notes, check.bytes
             progress(start + len(chunk), total, "checking images")
 
 

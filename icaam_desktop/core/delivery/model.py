@@ -36,6 +36,7 @@ class ImageFile:
     n_frames: int = 1
     notes: list[str] = field(default_factory=list)  # usable but unusual: CMYK, EXIF rotation, animation, ...
     joined_by: str = ""  # how it was joined to its product: "column", "stem", "suffix" ("" for orphans)
+    bytes: int | None = None  # the file's size (None: not checked, or stored by an older version)
 
     @property
     def ok(self) -> bool:

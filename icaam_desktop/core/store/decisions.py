@@ -142,12 +142,17 @@ class DecisionSection(TaxonomySection):
         }
 
     def predicted_ids(self, delivery: str, model_version: str) -> set[str]:
-        """Products that already have a prediction from ``model_version`` (to resume an interrupted run)."""
+        """Products that already have an up-to-date prediction from ``model_version`` (to resume a run).
+
+        A prediction saved before the product last changed on re-import (another photo, another row)
+        does not count: that product is classified again.
+        """
         delivery_id = self._delivery_id(delivery)
         return {
             r[0]
             for r in self.conn.execute(
-                "SELECT product_id FROM predictions WHERE delivery_id = ? AND model_version = ?",
+                "SELECT pr.product_id FROM predictions pr JOIN products p USING (delivery_id, product_id)"
+                " WHERE pr.delivery_id = ? AND pr.model_version = ? AND pr.saved_at >= p.updated_at",
                 (delivery_id, model_version),
             )
         }

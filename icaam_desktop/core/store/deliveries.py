@@ -33,7 +33,19 @@ WHERE id IN (
 """
 
 # Image fields stored as columns, in this order (notes as JSON text).
-IMAGE_COLUMNS = ("rel", "verdict", "reason", "format", "width", "height", "mode", "n_frames", "notes", "joined_by")
+IMAGE_COLUMNS = (
+    "rel",
+    "verdict",
+    "reason",
+    "format",
+    "width",
+    "height",
+    "mode",
+    "n_frames",
+    "notes",
+    "joined_by",
+    "bytes",
+)
 _IMAGE_SELECT = ", ".join(IMAGE_COLUMNS)
 # Delivery and sheet fields with their own columns; any other dataclass field goes to ``details``.
 _DELIVERY_COLUMNS = {"name", "root", "sheet", "id_column", "image_column", "products", "orphan_images", "problems"}
@@ -79,6 +91,7 @@ def _image_tuple(image: ImageFile) -> list[Any]:
         getattr(image, "n_frames", 1),
         to_json(list(getattr(image, "notes", []))),
         getattr(image, "joined_by", ""),
+        image.bytes,
     ]
 
 

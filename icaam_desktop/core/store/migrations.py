@@ -251,9 +251,16 @@ CREATE TABLE embeddings (
 ) WITHOUT ROWID;
 """
 
+_V3 = """
+-- The file size of each image: a photo replaced by another of the same name and dimensions
+-- counts as a change on re-import (and its product is classified again).
+ALTER TABLE images ADD COLUMN bytes INTEGER;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "taxonomy, deliveries, products, images, predictions, decisions, mappings, memory, audit", _V1),
     Migration(2, "embedding cache for the head-only retrain", _V2),
+    Migration(3, "image file sizes, to notice replaced photos", _V3),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 APPLICATION_ID = 1229144385  # b"ICAA"

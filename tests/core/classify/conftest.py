@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.catalogue import demo_delivery
 
 REPO = Path(__file__).resolve().parents[3]
 DEMO = REPO / "resources" / "demo"
@@ -29,21 +29,6 @@ def classifier():
     return load_classifier(device="cpu")
 
 
-def make_delivery(folder: Path, n: int) -> Path:
-    """A small real Northwind-format delivery: the first ``n`` demo products and their photos (incl. ``_2``)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (DEMO / "products.csv").open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
-    header, body = rows[0], rows[1 : n + 1]
-    with (folder / "products.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerows([header, *body])
-    (folder / "images").mkdir(exist_ok=True)
-    for row in body:
-        for src in (DEMO / "images").glob(f"{row[0]}*.jpg"):
-            shutil.copy(src, folder / "images" / src.name)
-    return folder
-
-
 @pytest.fixture()
 def small_delivery(tmp_path) -> Path:
-    return make_delivery(tmp_path / "small", 5)
+    return demo_delivery(tmp_path / "small", 5)

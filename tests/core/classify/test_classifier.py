@@ -170,3 +170,34 @@ def test_cancelled_run_resumes_and_skips_done_products(classifier, taxonomy, sma
         assert preds[0].leaf_code == first_saved[ids[0]].leaf_code
     finally:
         ws.close()
+
+
+def test_a_replaced_photo_is_classified_again_on_the_next_run(classifier, taxonomy, small_delivery, tmp_path):
+    """Resume skips finished products, but not one whose photo the supplier replaced since (same file name)."""
+    from icaam_desktop.core.delivery import open_delivery
+    from icaam_desktop.core.store import Workspace
+
+    with Workspace.open(tmp_path / "ws.sqlite") as ws:
+        first = classify_delivery(open_delivery(small_delivery), classifier=classifier, taxonomy=taxonomy, workspace=ws)
+        leaves = [p.leaf_code for p in first]
+        i, j = next((i, j) for i in range(len(first)) for j in range(len(first)) if leaves[i] != leaves[j])
+        photos = small_delivery / "images"
+        donor = photos / f"{first[j].product_id}.jpg"
+        for old in photos.glob(f"{first[i].product_id}*.jpg"):
+            shutil.copy(donor, old)  # the same names, another product's photo
+
+        delivery = open_delivery(small_delivery)
+        report = ws.upsert_delivery(delivery)
+        assert report.updated == [first[i].product_id]
+        calls: list[str] = []
+        second = classify_delivery(
+            delivery,
+            classifier=classifier,
+            taxonomy=taxonomy,
+            workspace=ws,
+            progress=lambda d, t, m="": calls.append(m),
+        )
+        assert f"({len(first) - 1} already done)" in calls[0]
+        assert second[i].leaf_code == leaves[j] != leaves[i]
+        assert [p.leaf_code for k, p in enumerate(second) if k != i] == [p for k, p in enumerate(leaves) if k != i]
+        assert ws.predictions(delivery.name)[first[i].product_id].leaf_code == leaves[j]

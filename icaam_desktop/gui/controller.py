@@ -2,8 +2,9 @@
 
 The controller owns the GUI thread's Workspace (for single decisions, which are one small SQLite
 transaction each) and starts every long job through the one ``Job`` type; each job opens its own
-Workspace on its worker thread. Core pieces that are not importable yet degrade to a message.
-The job bodies below are plain functions (no Qt): they run on worker threads.
+Workspace on its worker thread. The job bodies below are plain functions (no Qt): they run on
+worker threads, and import the core lazily (``core.classify`` imports torch, which the window
+must not wait for at start-up).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import gc
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -27,16 +27,8 @@ from icaam_desktop.gui.workers import Job
 MAX_SAMPLES = 4
 
 
-class Missing(Exception):
-    """A core piece this action needs is not installed in this build yet."""
-
-
-def _need(module: str, name: str) -> Any:
-    try:
-        mod = __import__(module, fromlist=[name])
-        return getattr(mod, name)
-    except (ImportError, AttributeError) as exc:
-        raise Missing(f"This build cannot do that yet: {module}.{name} is not available ({exc}).") from exc
+class NoTaxonomy(Exception):
+    """The workspace has no retailer taxonomy to review against yet."""
 
 
 class NeedsSheet:
@@ -58,8 +50,10 @@ def job_open_delivery(
     sheet: str | None = None,
 ) -> ReviewSession | NeedsSheet:
     """Open (or re-open by name) a delivery, import it into the workspace, read its stored state."""
-    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
-    ws = workspace_cls.open(workspace_path)
+    from icaam_desktop.core.delivery import SheetChoiceError, open_delivery
+    from icaam_desktop.core.store import Workspace
+
+    ws = Workspace.open(workspace_path)
     try:
         taxonomy = ws.taxonomy()
         if taxonomy is None and taxonomy_dir is not None:
@@ -68,13 +62,11 @@ def job_open_delivery(
             taxonomy = load_taxonomy(taxonomy_dir)
             ws.import_taxonomy(taxonomy)
         if taxonomy is None:
-            raise Missing("The workspace has no retailer taxonomy yet: use File > Import taxonomy… first.")
+            raise NoTaxonomy("The workspace has no retailer taxonomy yet: use File > Import taxonomy… first.")
         if folder is not None:
-            open_delivery = _need("icaam_desktop.core.delivery", "open_delivery")
-            sheet_choice_error = _need("icaam_desktop.core.delivery", "SheetChoiceError")
             try:
                 delivery = open_delivery(folder, sheet=sheet, progress=progress, cancel=cancel)
-            except sheet_choice_error as exc:
+            except SheetChoiceError as exc:
                 candidates = [str(p.relative_to(folder)) for p in _find_sheets(folder)]
                 if sheet is not None or len(candidates) < 2:
                     raise
@@ -91,6 +83,8 @@ def job_open_delivery(
             decisions=ws.decisions(delivery.name),
             values=ws.product_values(delivery.name),
         )
+        # The mapping saved by an earlier run, read here rather than on the GUI thread.
+        session.stored_mapping = (ws.column_matches(delivery.name), ws.value_matches(delivery.name))
         session.prepare_rows()
         return session
     finally:
@@ -98,16 +92,17 @@ def job_open_delivery(
 
 
 def _find_sheets(folder: Path) -> list[Path]:
-    find_sheets = _need("icaam_desktop.core.delivery.sheet", "find_sheets")
+    from icaam_desktop.core.delivery.sheet import find_sheets
+
     return list(find_sheets(folder))
 
 
 def job_import_taxonomy(progress, cancel: CancelToken, *, folder: Path, workspace_path: Path):
+    from icaam_desktop.core.store import Workspace
     from icaam_desktop.core.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(folder)
-    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
-    with workspace_cls.open(workspace_path) as ws:
+    with Workspace.open(workspace_path) as ws:
         ws.import_taxonomy(taxonomy)
     return taxonomy
 
@@ -115,7 +110,7 @@ def job_import_taxonomy(progress, cancel: CancelToken, *, folder: Path, workspac
 def job_load_classifier(progress, cancel: CancelToken, *, settings: Settings):
     """Import torch and load the model (seconds): always after the window is on screen."""
     progress(0, None, "Loading the model (torch)…")
-    load_classifier = _need("icaam_desktop.core.classify", "load_classifier")
+    from icaam_desktop.core.classify import load_classifier
     from icaam_desktop.gui.training import active_model_folder
 
     classifier = load_classifier(active_model_folder(settings.model_path), device=settings.device)
@@ -137,9 +132,10 @@ def job_load_classifier(progress, cancel: CancelToken, *, settings: Settings):
 
 
 def job_classify(progress, cancel: CancelToken, *, session: ReviewSession, classifier, batch_size: int):
-    classify_delivery = _need("icaam_desktop.core.classify", "classify_delivery")
-    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
-    with workspace_cls.open(session.workspace_path) as ws:
+    from icaam_desktop.core.classify import classify_delivery
+    from icaam_desktop.core.store import Workspace
+
+    with Workspace.open(session.workspace_path) as ws:
         predictions = classify_delivery(
             session.delivery,
             classifier=classifier,
@@ -157,12 +153,12 @@ def job_classify(progress, cancel: CancelToken, *, session: ReviewSession, class
 
 def job_map(progress, cancel: CancelToken, *, session: ReviewSession, embedding_model: str = ""):
     """Run the mapper (with the supplier's memory) and store its suggestions and per-product values."""
-    map_delivery = _need("icaam_desktop.core.mapping", "map_delivery")
-    default_embedder = _need("icaam_desktop.core.mapping", "default_embedder")
-    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
+    from icaam_desktop.core.mapping import default_embedder, map_delivery
+    from icaam_desktop.core.store import Workspace
+
     name = session.delivery.name
     categories = {p.product_id: session.final_category(p.product_id) for p in session.products}
-    with workspace_cls.open(session.workspace_path) as ws:
+    with Workspace.open(session.workspace_path) as ws:
         memory = ws.supplier_memory(ws.supplier_of(name))
         result = map_delivery(
             session.delivery,
@@ -182,9 +178,10 @@ def job_map(progress, cancel: CancelToken, *, session: ReviewSession, embedding_
 def job_export(
     progress, cancel: CancelToken, *, session: ReviewSession, out: Path, labels: bool, include_unaccepted: bool
 ):
-    export_delivery = _need("icaam_desktop.core.export", "export_delivery")
-    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
-    with workspace_cls.open(session.workspace_path) as ws:
+    from icaam_desktop.core.export import export_delivery
+    from icaam_desktop.core.store import Workspace
+
+    with Workspace.open(session.workspace_path) as ws:
         return export_delivery(
             ws,
             delivery=session.delivery.name,
@@ -194,13 +191,6 @@ def job_export(
             progress=progress,
             cancel=cancel,
         )
-
-
-def stored_mapping(workspace_path: Path, session: ReviewSession):
-    workspace_cls = _need("icaam_desktop.core.store", "Workspace")
-    with workspace_cls.open(workspace_path) as ws:
-        name = session.delivery.name
-        return ws.column_matches(name), ws.value_matches(name), ws.product_values(name)
 
 
 def sample_values(session: ReviewSession) -> dict[str, list[str]]:
@@ -258,8 +248,22 @@ class Controller(QObject):
             connect(job)
         return job.start()
 
-    def busy(self) -> bool:
-        return any(j.name != "Loading the model" for j in self.jobs)
+    def _for_open_session(self, title: str, handler):
+        """``handler`` for a job's result, called only while the session the job started on is still open.
+
+        The analyst may open another delivery while a job runs; the job's results are saved in the
+        workspace under its own delivery, and must never be shown in (or mixed into) the new one.
+        """
+        session = self.session
+
+        def deliver(result) -> None:
+            if self.session is not session:
+                name = session.delivery.name if session is not None else "a closed delivery"
+                self.message.emit(f"{title} {name} finished; it is saved in the workspace and shown when you reopen it")
+                return
+            handler(result)
+
+        return deliver
 
     def save_settings(self, settings: Settings | None = None) -> None:
         if settings is not None:
@@ -280,8 +284,9 @@ class Controller(QObject):
 
     def _gui_workspace(self):
         if self.workspace is None:
-            workspace_cls = _need("icaam_desktop.core.store", "Workspace")
-            self.workspace = workspace_cls.open(self.workspace_path)
+            from icaam_desktop.core.store import Workspace
+
+            self.workspace = Workspace.open(self.workspace_path)
         return self.workspace
 
     def close(self) -> None:
@@ -333,6 +338,7 @@ class Controller(QObject):
             session.storage_problem = f"decisions are not being saved: {exc}"
             self.message.emit(session.storage_problem)
         self.session = session
+        self._decided_during_job.clear()
         self.settings.last_workspace = str(self.workspace_path)
         self.settings.last_delivery = session.delivery.name
         self.save_settings()
@@ -341,11 +347,7 @@ class Controller(QObject):
             f"Opened {session.delivery.name}: {len(session.products)} products, "
             f"{len(session.predictions)} classified, {len(session.category_decisions)} decided"
         )
-        try:
-            columns, values, product_values = stored_mapping(self.workspace_path, session)
-        except Exception:  # noqa: BLE001 - no mapping yet is normal
-            return
-        session.values = product_values
+        columns, values = session.stored_mapping
         self._show_mapping(columns, values)
 
     def import_taxonomy(self, folder: Path) -> Job:
@@ -445,7 +447,7 @@ class Controller(QObject):
         return self.run(
             job_classify,
             "Classifying",
-            self._classified,
+            self._for_open_session("Classifying", self._classified),
             session=self.session,
             classifier=self.classifier,
             batch_size=self.settings.batch_size,
@@ -475,7 +477,7 @@ class Controller(QObject):
         return self.run(
             job_map,
             "Mapping attributes",
-            self._mapped,
+            self._for_open_session("Mapping attributes of", self._mapped),
             session=self.session,
             embedding_model=self.settings.embedding_model,
         )

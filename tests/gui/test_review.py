@@ -223,3 +223,35 @@ def test_a_refused_attribute_value_is_a_message(window):
     assert not model.setData(model.index(colour_row, 1), "not-a-colour")
     assert refused and ("base_colour" in refused[0] or "Base colour" in refused[0])
     assert session.attribute_value(pid, "base_colour") == ""
+
+
+@pytest.mark.slow
+def test_a_job_finishing_after_another_delivery_was_opened_leaves_that_delivery_alone(window, qtbot, tmp_path):
+    """Classify the demo, open another delivery while it runs: the demo's results go to the workspace only."""
+    from tests.catalogue import demo_delivery
+
+    c = window.controller
+    c.settings.device = "cpu"
+    errors, messages = [], []
+    c.failed.connect(lambda *a: errors.append(a))
+    c.message.connect(messages.append)
+    with qtbot.waitSignal(c.classifier_changed, timeout=300_000):
+        c.load_classifier()
+    job = c.classify()
+    done = []
+    job.signals.finished.connect(lambda: done.append(True))
+    other = demo_delivery(tmp_path / "other", 3)
+    with qtbot.waitSignal(c.session_changed, timeout=60_000):
+        c.open_delivery(other)
+    assert not done  # the demo's 50 products take the CPU longer than opening 3 products
+    with qtbot.waitSignal(job.signals.finished, timeout=600_000):
+        pass
+    assert not errors, errors
+    assert c.session.delivery.name == "other"
+    assert c.session.predictions == {}
+    assert window.grid_model.rowCount() == 3
+    window.grid.select_product(c.session.products[1].product_id)  # no stale row pointing at the demo
+    assert any("demo finished" in m for m in messages), messages
+    with Workspace.open(tmp_path / "ws.sqlite") as ws:
+        assert len(ws.predictions("demo")) == 50
+        assert ws.predictions("other") == {}

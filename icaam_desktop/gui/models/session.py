@@ -4,7 +4,7 @@ Plain Python (no Qt): the Qt models in this package adapt it, workers build it. 
 straight to the workspace SQLite through ``core/store``; the in-memory state is only a cache of it,
 rebuilt from the store on open, so closing and reopening shows the same state.
 
-The store is one of the parallel pieces; until it is importable the session keeps decisions in
+When the window's own connection to the workspace cannot be opened, the session keeps decisions in
 memory and ``storage_problem`` says so (shown in the status bar), instead of failing.
 """
 
@@ -110,6 +110,8 @@ class ReviewSession:
             predictions = list(predictions.values())
         self.predictions: dict[str, Prediction] = {p.product_id: p for p in predictions or []}
         self.values: dict[str, dict[str, str]] = values or {}  # product -> attribute -> option/value
+        # (column matches, value matches) saved by an earlier mapping run, read by the opening job.
+        self.stored_mapping: tuple[list[Any], list[Any]] = ([], [])
         self.category_decisions: dict[str, Decision] = {}
         self.attribute_decisions: dict[tuple[str, str], Decision] = {}
         self._memory_log: list[Decision] = []  # undo stack when there is no store

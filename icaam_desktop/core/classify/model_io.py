@@ -91,7 +91,13 @@ def read_card(folder: str | Path) -> dict:
     path = Path(folder) / CARD_FILE
     if not path.is_file():
         raise ModelError(f"no {CARD_FILE} in {folder}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ModelError(f"{path} cannot be read as a model card: {exc}") from exc
+    if not isinstance(card, dict):
+        raise ModelError(f"{path} is not a model card (a JSON object)")
+    return card
 
 
 class Classifier:

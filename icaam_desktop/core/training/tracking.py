@@ -322,49 +322,60 @@ def _active_file() -> Path:
     return paths.user_data_dir() / ACTIVE_MODEL_FILE
 
 
+# What an activation copies: the weights, the card, and the small reports a training run writes next
+# to them (plots, metrics). Never subfolders or other files: a folder named by mistake (a home
+# directory, /tmp) must not be copied whole.
+_MODEL_FILE_SUFFIXES = (".png", ".json")
+
+
 def _check_model_dir(folder: Path) -> None:
-    if not any(folder.glob("*.safetensors")):
-        raise ValueError(f"{folder} holds no .safetensors weights: not a model folder")
+    from icaam_desktop.core.classify.model_io import CARD_FILE, WEIGHTS_FILE, ModelError, read_card
+
+    missing = [name for name in (WEIGHTS_FILE, CARD_FILE) if not (folder / name).is_file()]
+    if missing:
+        raise ValueError(f"{folder} is not a model folder: it has no {' and no '.join(missing)}")
+    try:
+        read_card(folder)
+    except ModelError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _model_files(folder: Path) -> list[Path]:
+    from icaam_desktop.core.classify.model_io import CARD_FILE, WEIGHTS_FILE
+
+    return [
+        path
+        for path in sorted(folder.iterdir())
+        if path.is_file() and (path.name in (WEIGHTS_FILE, CARD_FILE) or path.suffix in _MODEL_FILE_SUFFIXES)
+    ]
 
 
 def activate_model(source: str | Path, *, tracking_uri: str | None = None) -> Path:
     """Make a model the one the app and CLI use; return its copy in the user data dir.
 
-    ``source`` is a model folder or the id of a tracked run with a model artifact. The folder is
-    copied (the tracking store may be cleaned up later) and recorded in ``active_model.json``.
+    ``source`` is a model folder or the id of a tracked run with a model artifact. The model's files
+    are copied (the tracking store may be cleaned up later) and recorded in ``active_model.json``.
+    A failure leaves no partial copy and keeps the previous model active.
     """
-    run_id = None
-    folder = Path(source)
-    download_tmp = None
-    if not folder.is_dir():
-        run_id = str(source)
-        from mlflow.exceptions import MlflowException
-
-        uri = resolve_tracking_uri(tracking_uri)
-        client = _client(uri)
-        try:
-            run = client.get_run(run_id)
-        except MlflowException as exc:
-            raise ValueError(f"{source!r} is neither a model folder nor a run in {uri}") from exc
-        found = _model_dir(run.info.artifact_uri)
-        if found is None:  # remote artifacts (or none): fetch them
-            download_tmp = paths.user_data_dir() / "models" / f".download-{run_id}"
-            shutil.rmtree(download_tmp, ignore_errors=True)
-            download_tmp.mkdir(parents=True)
-            try:
-                found = Path(client.download_artifacts(run_id, MODEL_ARTIFACT, str(download_tmp)))
-            except MlflowException as exc:
-                raise ValueError(f"run {run_id} has no model artifact") from exc
-        folder = found
-    _check_model_dir(folder)
     models = paths.user_data_dir() / "models"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    dest = models / f"active-{stamp}"
+    run_id = None
+    folder = Path(source)
+    download_tmp = models / f".download-{stamp}"
     staging = models / f".staging-{stamp}"
-    shutil.copytree(folder, staging)
-    staging.rename(dest)
-    if download_tmp is not None:
+    try:
+        if not folder.is_dir():
+            run_id = str(source)
+            folder = _run_model_dir(run_id, tracking_uri, download_tmp)
+        _check_model_dir(folder)
+        staging.mkdir(parents=True)
+        for path in _model_files(folder):
+            shutil.copy2(path, staging / path.name)
+        dest = models / f"active-{stamp}"
+        staging.rename(dest)
+    finally:
         shutil.rmtree(download_tmp, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
     record = {
         "model_dir": str(dest),
         "source": str(source),
@@ -377,6 +388,26 @@ def activate_model(source: str | Path, *, tracking_uri: str | None = None) -> Pa
     for old in sorted(models.glob("active-*"))[:-KEEP_ACTIVE_COPIES]:
         shutil.rmtree(old, ignore_errors=True)
     return dest
+
+
+def _run_model_dir(run_id: str, tracking_uri: str | None, download_tmp: Path) -> Path:
+    """The model folder of a tracked run: its local artifact folder, or a download of it into ``download_tmp``."""
+    from mlflow.exceptions import MlflowException
+
+    uri = resolve_tracking_uri(tracking_uri)
+    client = _client(uri)
+    try:
+        run = client.get_run(run_id)
+    except MlflowException as exc:
+        raise ValueError(f"{run_id!r} is neither a model folder nor a run in {uri}") from exc
+    found = _model_dir(run.info.artifact_uri)
+    if found is not None:
+        return found
+    download_tmp.mkdir(parents=True)  # remote artifacts (or none): fetch them
+    try:
+        return Path(client.download_artifacts(run_id, MODEL_ARTIFACT, str(download_tmp)))
+    except MlflowException as exc:
+        raise ValueError(f"run {run_id} has no model artifact") from exc
 
 
 def active_model_info() -> dict | None:

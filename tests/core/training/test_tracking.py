@@ -19,7 +19,7 @@ def model_dir(tmp_path):
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "model.safetensors").write_bytes(b"\0" * 64)
-    (folder / "card.json").write_text(json.dumps({"labels": LABELS}))
+    (folder / "model_card.json").write_text(json.dumps({"labels": LABELS}))
     return folder
 
 
@@ -61,7 +61,7 @@ def test_short_run_is_complete_and_nothing_is_written_to_cwd(tmp_path, monkeypat
     assert "test_evaluation/confusion_level3.png" in evaluation
     assert "training_curves.png" in {f.path for f in client.list_artifacts(run.run_id)}
     model_files = {f.path for f in client.list_artifacts(run.run_id, "model")}
-    assert model_files == {"model/model.safetensors", "model/card.json"}
+    assert model_files == {"model/model.safetensors", "model/model_card.json"}
     versions = client.search_model_versions(f"name='{tracking.REGISTERED_MODEL}'")
     assert [(str(v.version), v.run_id) for v in versions] == [("1", run.run_id)]
     assert list(cwd.iterdir()) == []  # no ./mlruns, no stray artifacts
@@ -70,7 +70,7 @@ def test_short_run_is_complete_and_nothing_is_written_to_cwd(tmp_path, monkeypat
     runs = tracking.list_runs()
     assert [r.run_id for r in runs] == [run.run_id]
     assert runs[0].metrics["test_level1_accuracy"] == pytest.approx(0.6)
-    assert runs[0].model_dir is not None and (runs[0].model_dir / "card.json").is_file()
+    assert runs[0].model_dir is not None and (runs[0].model_dir / "model_card.json").is_file()
     assert runs[0].model_version == "1"
     assert tracking.active_model_dir() is None
     active = tracking.activate_model(run.run_id)
@@ -108,10 +108,27 @@ def test_failed_and_cancelled_runs_are_marked(tmp_path, monkeypatch):
     assert tracking.list_runs(tracking_uri=uri, experiment="nope") == []
 
 
-def test_activate_refuses_a_folder_without_weights(tmp_path):
-    with pytest.raises(ValueError, match="safetensors"):
+def test_activate_refuses_a_folder_that_is_not_a_model(tmp_path, model_dir):
+    with pytest.raises(ValueError, match="no model.safetensors and no model_card.json"):
         tracking.activate_model(tmp_path)
+    (model_dir / "model_card.json").write_text("{not json")
+    with pytest.raises(ValueError, match="cannot be read as a model card"):
+        tracking.activate_model(model_dir)
     assert tracking.active_model_dir() is None
+    models = paths.user_data_dir() / "models"
+    assert not models.exists() or list(models.iterdir()) == []  # no staging or download left behind
+
+
+def test_activate_copies_the_model_files_only(model_dir):
+    """A training folder also holds a checkpoint and maybe more; a wrongly chosen parent must not be copied whole."""
+    (model_dir / "checkpoint.pt").write_bytes(b"\1" * 128)
+    (model_dir / "confusion_level3.png").write_bytes(b"png")
+    (model_dir / "runs" / "old").mkdir(parents=True)
+    (model_dir / "runs" / "old" / "model.safetensors").write_bytes(b"\2" * 64)
+    active = tracking.activate_model(model_dir)
+    assert sorted(p.name for p in active.iterdir()) == ["confusion_level3.png", "model.safetensors", "model_card.json"]
+    assert tracking.active_model_dir() == active
+    assert [p.name for p in active.parent.iterdir() if not p.name.startswith("active-")] == []
 
 
 def test_dataset_fingerprint_ignores_order():

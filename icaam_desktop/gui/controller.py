@@ -50,7 +50,7 @@ def job_open_delivery(
     sheet: str | None = None,
 ) -> ReviewSession | NeedsSheet:
     """Open (or re-open by name) a delivery, import it into the workspace, read its stored state."""
-    from icaam_desktop.core.delivery import SheetChoiceError, open_delivery
+    from icaam_desktop.core.delivery import DeliveryError, SheetChoiceError, open_delivery
     from icaam_desktop.core.store import Workspace
 
     ws = Workspace.open(workspace_path)
@@ -71,6 +71,9 @@ def job_open_delivery(
                 if sheet is not None or len(candidates) < 2:
                     raise
                 return NeedsSheet(folder, candidates, str(exc))
+            if not delivery.products:  # not a delivery (or an empty sheet): never replace the open one with it
+                why = "; ".join([*delivery.sheet.warnings, *delivery.problems]) or "its sheet has no product rows"
+                raise DeliveryError(f"the folder {folder.name} holds no products to review: {why}")
             ws.upsert_delivery(delivery, supplier=delivery.name)
         else:
             delivery = ws.load_delivery(name)
@@ -145,10 +148,22 @@ def job_classify(progress, cancel: CancelToken, *, session: ReviewSession, class
             progress=progress,
             cancel=cancel,
         )
-        # Build the grid rows here, not on the GUI thread: a shallow copy sees the new predictions.
-        preview = copy.copy(session)
-        preview.predictions = {**session.predictions, **{p.product_id: p for p in predictions}}
-        return list(predictions), preview.rows()
+        return _with_rows(session, predictions)
+
+
+def job_saved_predictions(progress, cancel: CancelToken, *, session: ReviewSession):
+    """The predictions saved so far (after a cancelled run: every finished chunk), with grid rows."""
+    from icaam_desktop.core.store import Workspace
+
+    with Workspace.open(session.workspace_path) as ws:
+        return _with_rows(session, list(ws.predictions(session.delivery.name).values()))
+
+
+def _with_rows(session: ReviewSession, predictions):
+    """Build the grid rows here, not on the GUI thread: a shallow copy sees the new predictions."""
+    preview = copy.copy(session)
+    preview.predictions = {**session.predictions, **{p.product_id: p for p in predictions}}
+    return list(predictions), preview.rows()
 
 
 def job_map(progress, cancel: CancelToken, *, session: ReviewSession, embedding_model: str = ""):
@@ -343,9 +358,11 @@ class Controller(QObject):
         self.settings.last_delivery = session.delivery.name
         self.save_settings()
         self.session_changed.emit(session)
+        problems = session.report().problems
         self.message.emit(
             f"Opened {session.delivery.name}: {len(session.products)} products, "
             f"{len(session.predictions)} classified, {len(session.category_decisions)} decided"
+            + (f"; {problems} problem(s) in the delivery (File > Delivery report…)" if problems else "")
         )
         columns, values = session.stored_mapping
         self._show_mapping(columns, values)
@@ -444,16 +461,28 @@ class Controller(QObject):
             self._pending_after_model.append(self.classify)
             self.load_classifier()
             return None
+        session = self.session
+
+        def show_saved() -> None:  # a cancelled run keeps its finished chunks: show them
+            if self.session is session:
+                self.run(
+                    job_saved_predictions,
+                    "Reading the saved predictions",
+                    self._for_open_session("Classifying", partial(self._classified, cancelled=True)),
+                    session=session,
+                )
+
         return self.run(
             job_classify,
             "Classifying",
             self._for_open_session("Classifying", self._classified),
-            session=self.session,
+            connect=lambda job: job.signals.cancelled.connect(show_saved),
+            session=session,
             classifier=self.classifier,
             batch_size=self.settings.batch_size,
         )
 
-    def _classified(self, result) -> None:
+    def _classified(self, result, *, cancelled: bool = False) -> None:
         predictions, rows = result
         if self.session is None:
             return
@@ -467,7 +496,14 @@ class Controller(QObject):
         counts: dict[str, int] = {}
         for p in predictions:
             counts[p.status] = counts.get(p.status, 0) + 1
-        self.message.emit("Classified: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        if cancelled:
+            self.message.emit(
+                f"Classification cancelled: {len(predictions)} of {len(self.session.products)} products are "
+                f"classified and saved ({summary or 'none'}); Classify (Ctrl+K) goes on with the rest"
+            )
+        else:
+            self.message.emit("Classified: " + summary)
 
     # -- mapping -------------------------------------------------------------------------------
     def map_attributes(self) -> Job | None:

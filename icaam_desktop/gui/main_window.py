@@ -23,7 +23,7 @@ from icaam_desktop.gui.models.grid import ProductFilterProxy, ProductGridModel
 from icaam_desktop.gui.models.session import STATUS_REVIEW
 from icaam_desktop.gui.models.taxonomy_tree import TaxonomyTreeModel
 from icaam_desktop.gui.models.thumbnails import ThumbnailCache
-from icaam_desktop.gui.views.dialogs import ExportDialog, SettingsDialog, show_error
+from icaam_desktop.gui.views.dialogs import ExportDialog, ReportDialog, SettingsDialog, show_error
 from icaam_desktop.gui.views.evaluation_view import EvaluationDialog
 from icaam_desktop.gui.views.grid_view import FilterBar, ProductGrid
 from icaam_desktop.gui.views.mapping_view import MappingView
@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         file = bar.addMenu("&File")
         self._action(file, "Open delivery…", self.open_delivery_dialog, QKeySequence.StandardKey.Open)
         self._action(file, "Import taxonomy…", self.import_taxonomy_dialog)
+        self._action(file, "Delivery report…", self.delivery_report)
         self._action(file, "Export…", self.export_dialog, "Ctrl+E")
         file.addSeparator()
         self._action(file, "Settings…", self.settings_dialog, QKeySequence.StandardKey.Preferences)
@@ -275,21 +276,35 @@ class MainWindow(QMainWindow):
         if folder:
             self.controller.import_taxonomy(Path(folder))
 
+    def delivery_report(self) -> ReportDialog | None:
+        """What was detected in the open delivery and every problem with its rows and files."""
+        session = self.controller.session
+        if session is None:
+            self.status.show_message("Open a delivery first.", 5000)
+            return None
+        dialog = ReportDialog(f"Delivery report: {session.delivery.name}", session.report().text(), self)
+        self._report_dialog = dialog  # reachable for tests and screenshots
+        dialog.open()
+        return dialog
+
     def export_dialog(self) -> ExportDialog | None:
         session = self.controller.session
         if session is None:
             self.status.show_message("Open a delivery first.", 5000)
             return None
         statuses = [session.status(p.product_id) for p in session.products]
+        last_dir = Path(str(QSettings().value("export/last_dir", "") or Path.home()))
         dialog = ExportDialog(
             delivery=session.delivery.name,
-            default_dir=Path.home(),
+            default_dir=last_dir if last_dir.is_dir() else Path.home(),
             counts={s: statuses.count(s) for s in set(statuses)},
             parent=self,
         )
         self._export_dialog = dialog
         if dialog.exec():
-            self.controller.export(**dialog.options())
+            options = dialog.options()
+            QSettings().setValue("export/last_dir", str(options["out"].parent))
+            self.controller.export(**options)
         return dialog
 
     def _modeless(self, attribute: str, factory):
@@ -320,9 +335,11 @@ class MainWindow(QMainWindow):
         QMessageBox.information(
             self,
             "Keyboard shortcuts",
-            "A / Enter  accept\nC  change category (type to search)\nR  reject\nCtrl+Z  undo\n"
-            "N / Space  next product needing review\nCtrl+K  classify · Ctrl+M  map attributes · Ctrl+E  export\n"
-            "In the mapping tables: A accept · C change · Del set to none",
+            "A / Enter  accept\nC / O  change category (type to search)\nR  reject\nCtrl+Z  undo\n"
+            "N / Space  next product needing review\n\n"
+            "Ctrl+O  open a delivery · Ctrl+K  classify · Ctrl+M  map attributes · Ctrl+E  export\n"
+            "Ctrl+Shift+R  retrain now (head only, from your decisions)\n"
+            "In the mapping tables: A accept · C change · Del set to none\nF1  this list",
         )
 
     # -- window events ----------------------------------------------------------------------------

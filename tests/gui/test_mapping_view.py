@@ -77,3 +77,43 @@ def test_mapping_view_accept_change_none_and_values(mapped, qtbot):
     model = window.panel.attributes
     brand_row = next(r for r in range(model.rowCount()) if model.rows[r][0].code == "brand")
     assert brand_row not in model.missing_rows()
+
+
+def _answer_chooser(qtbot, view, act):
+    """Run ``act(chooser)`` on the modal attribute chooser once it is open, then press OK."""
+    from PySide6.QtCore import QTimer
+
+    def step():
+        chooser = view._chooser
+        if chooser is None or not chooser.isVisible():
+            QTimer.singleShot(20, step)
+            return
+        act(chooser)
+        chooser.accept()
+
+    QTimer.singleShot(0, step)
+    view.change_column()
+
+
+def test_change_keeps_a_column_with_two_attributes_and_can_set_several_or_none(mapped, qtbot):
+    window, db = mapped
+    view, columns = window.mapping, window.mapping.columns
+    row = row_of(columns, "Colour")
+    view.column_table.setCurrentIndex(columns.index(row, 0))
+    seen = []
+    _answer_chooser(qtbot, view, lambda chooser: seen.append(chooser.chosen()))
+    assert seen == [["base_colour"]]  # the current mapping is preselected: OK alone changes nothing
+    assert columns.rows[row].attributes == ["base_colour"]
+
+    _answer_chooser(qtbot, view, lambda chooser: chooser.set_checked("colour_family"))
+    assert sorted(columns.rows[row].attributes) == ["base_colour", "colour_family"]
+    with Workspace.open(db) as ws:
+        memory = ws.supplier_memory(ws.supplier_of("demo"))
+    assert sorted(memory.columns["Colour"]) == ["base_colour", "colour_family"]
+
+    def uncheck_all(chooser):
+        for code in chooser.chosen():
+            chooser.set_checked(code, False)
+
+    _answer_chooser(qtbot, view, uncheck_all)
+    assert columns.rows[row].attributes == []

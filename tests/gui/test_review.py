@@ -255,3 +255,61 @@ def test_a_job_finishing_after_another_delivery_was_opened_leaves_that_delivery_
     with Workspace.open(tmp_path / "ws.sqlite") as ws:
         assert len(ws.predictions("demo")) == 50
         assert ws.predictions("other") == {}
+
+
+def test_a_folder_without_products_is_refused_and_the_open_delivery_stays(window, qtbot, tmp_path):
+    folder = tmp_path / "holiday-photos"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("call the supplier on monday\n", encoding="utf-8")
+    errors = []
+    window.controller.failed.connect(lambda *a: errors.append(a))
+    job = window.controller.open_delivery(folder)
+    with qtbot.waitSignal(job.signals.finished, timeout=60_000):
+        pass
+    assert len(errors) == 1 and "The folder holiday-photos holds no products to review" in errors[0][1]
+    assert window.controller.session.delivery.name == "demo"
+    assert window.grid_model.rowCount() == 50
+    with Workspace.open(tmp_path / "ws.sqlite") as ws:
+        assert [d.name for d in ws.deliveries()] == ["demo"]
+
+
+def test_the_delivery_report_lists_broken_rows_and_files(window, qtbot, tmp_path):
+    from tests.catalogue import demo_delivery
+
+    folder = demo_delivery(tmp_path / "broken", 4)
+    with (folder / "products.csv").open("a", encoding="utf-8", newline="") as handle:
+        handle.write("NW-EXTRA,Mens Tops,Too many cells,FILA,INR 1,Black,,,,,,Mens,autumn,casual,,x,y\n")
+    first = sorted((folder / "images").iterdir())[0]
+    first.write_bytes(b"")
+    messages = []
+    window.controller.message.connect(messages.append)
+    with qtbot.waitSignal(window.controller.session_changed, timeout=60_000):
+        window.controller.open_delivery(folder)
+    assert any("problem(s) in the delivery (File > Delivery report…)" in m for m in messages), messages
+    dialog = window.delivery_report()
+    text = dialog.text.toPlainText()
+    assert "more cells than the header" in text and "(line 6)" in text
+    assert f"images/{first.name}" in text and "zero_byte: empty file (0 bytes)" in text
+    assert "products without images" in text and "NW-EXTRA (line 6)" in text
+    dialog.close()
+
+
+@pytest.mark.slow
+def test_cancelling_classification_shows_the_products_already_saved(window, qtbot):
+    c = window.controller
+    c.settings.device = "cpu"
+    errors, messages = [], []
+    c.failed.connect(lambda *a: errors.append(a))
+    c.message.connect(messages.append)
+    with qtbot.waitSignal(c.classifier_changed, timeout=300_000):
+        c.load_classifier()
+    c.settings.batch_size = 8  # several batches per chunk, so the cancel lands inside the second chunk
+    job = c.classify()
+    # The 50 demo products are saved in chunks of 32 on a CPU: cancel once the first chunk is in.
+    job.signals.progress.connect(lambda done, total, _m: job.cancel() if done >= 32 else None)
+    with qtbot.waitSignal(c.session_changed, timeout=600_000):
+        pass
+    assert not errors, errors
+    assert len(c.session.predictions) == 32
+    assert sum(1 for r in window.grid_model._rows if r.status != "unclassified") == 32
+    assert any(m.startswith("Classification cancelled: 32 of 50 products are classified and saved") for m in messages)

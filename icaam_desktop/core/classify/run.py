@@ -13,6 +13,7 @@ from icaam_desktop.core.jobs import CancelToken, Progress, no_progress
 from icaam_desktop.core.taxonomy import Taxonomy
 
 CHUNK_PRODUCTS = 512
+MIN_CPU_CHUNK = 32
 
 
 def classify_delivery(
@@ -45,6 +46,10 @@ def classify_delivery(
     todo = [p for p in products if p.product_id not in done_ids]
     if workspace is None:
         chunk = max(chunk, len(todo))  # no partial state to keep: one pass keeps the workers busiest
+    elif getattr(classifier.device, "type", "cpu") == "cpu":
+        # A CPU takes minutes for a few hundred products: save in at least ~8 chunks, so a cancel keeps
+        # most of the work. (On CUDA a chunk is seconds, and each one restarts the decoding workers.)
+        chunk = min(chunk, max(MIN_CPU_CHUNK, len(todo) // 8))
     fresh: dict[str, Prediction] = {}
     finished = total - len(todo)
     progress(finished, total, "classifying" + (f" ({finished} already done)" if finished else ""))

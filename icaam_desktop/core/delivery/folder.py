@@ -92,7 +92,7 @@ def check_images(
 # --- the sheet -------------------------------------------------------------------------------------
 
 
-def _rel(path: Path, root: Path) -> str:
+def rel_path(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -180,7 +180,7 @@ def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tu
     if not tables:
         raise SheetChoiceError(
             f"none of the {len(candidates)} sheets in {root.name} is a table with rows: "
-            + ", ".join(_rel(p, root) for p in candidates)
+            + ", ".join(rel_path(p, root) for p in candidates)
             + ". Pass sheet= (CLI: --sheet PATH) to pick one."
         )
     reasons = []
@@ -202,7 +202,7 @@ def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tu
             reasons.append(f"has by far the most columns ({len(by_columns[0].info.columns)})")
             remaining = by_columns[:1]
     if len(remaining) != 1:
-        listed = ", ".join(_rel(c.path, root) for c in remaining)
+        listed = ", ".join(rel_path(c.path, root) for c in remaining)
         raise SheetChoiceError(
             f"found {len(candidates)} possible product sheets in {root.name} and cannot tell which one holds "
             f"the products: {listed}. Pass sheet= (CLI: --sheet PATH) to pick one."

@@ -124,6 +124,12 @@ class ReviewSession:
             self._apply(read_decision(raw))
 
     # -- reading -----------------------------------------------------------------------------
+    def report(self):
+        """What was detected in the delivery and everything wrong with it (``core.delivery.report``)."""
+        from icaam_desktop.core.delivery.report import delivery_report
+
+        return delivery_report(self.delivery)
+
     def index_of(self, product_id: str) -> int:
         return self._index[product_id]
 

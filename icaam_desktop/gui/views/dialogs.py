@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -33,6 +34,29 @@ def show_error(parent: QWidget | None, title: str, message: str, details: str = 
         box.setDetailedText(details)
     box.open()
     return box
+
+
+class ReportDialog(QDialog):
+    """A read-only text report (e.g. the delivery report), selectable and copyable, in a fixed-width font."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reportDialog")
+        self.setWindowTitle(title)
+        self.resize(860, 560)
+        layout = QVBoxLayout(self)
+        self.text = QPlainTextEdit(text, readOnly=True)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        font = self.text.font()
+        font.setFamily("monospace")
+        font.setStyleHint(font.StyleHint.Monospace)
+        self.text.setFont(font)
+        layout.addWidget(self.text, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        copy = buttons.addButton("Copy", QDialogButtonBox.ButtonRole.ActionRole)
+        copy.clicked.connect(lambda: (self.text.selectAll(), self.text.copy()))
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
 
 
 def _file_row(edit: QLineEdit, pick) -> QHBoxLayout:

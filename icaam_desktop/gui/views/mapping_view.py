@@ -11,10 +11,15 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSplitter,
     QTableView,
@@ -51,6 +56,64 @@ def _table(model) -> QTableView:
     return table
 
 
+class AttributeChooser(QDialog):
+    """The retailer attributes a supplier column feeds: none, one, or several (e.g. material and fabric).
+
+    Checked attributes are listed first; typing filters the list; Space toggles the selected one.
+    """
+
+    def __init__(self, column: str, attributes: list[tuple[str, str]], checked: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("attributeChooser")
+        self.setWindowTitle("Change attribute")
+        self.resize(440, 520)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Attributes fed by the column “{column}” (none, one or several):"))
+        self.filter = QLineEdit(placeholderText="Type to filter…")
+        self.filter.textChanged.connect(self._filter)
+        layout.addWidget(self.filter)
+        self.list = QListWidget()
+        ordered = sorted(attributes, key=lambda a: (a[0] not in checked, a[1].lower()))
+        for code, label in ordered:
+            item = QListWidgetItem(f"{label}  ({code})" if label.lower() != code.lower() else label)
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if code in checked else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        layout.addWidget(self.list, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.filter.setFocus()
+
+    def _filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        first = None
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            hidden = bool(needle) and needle not in item.text().lower()
+            item.setHidden(hidden)
+            if not hidden and first is None:
+                first = i
+        if first is not None:
+            self.list.setCurrentRow(first)
+
+    def set_checked(self, code: str, checked: bool = True) -> None:
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == code:
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def chosen(self) -> list[str]:
+        return [
+            self.list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.list.count())
+            if self.list.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+
 class MappingView(QWidget):
     column_decided = Signal(str, list)  # supplier column, attribute codes ([] = none)
     value_decided = Signal(str, str, str)  # attribute, supplier value, option code ("" = unmapped)
@@ -62,7 +125,7 @@ class MappingView(QWidget):
         self.values: dict[str, list[ValueMatch]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        self.summary = QLabel("Run Map > Map attributes (Ctrl+M) to get suggestions.", objectName="sectionTitle")
+        self.summary = QLabel("Run Classify > Map attributes (Ctrl+M) to get suggestions.", objectName="sectionTitle")
         layout.addWidget(self.summary)
         splitter = QSplitter(Qt.Orientation.Vertical)
         layout.addWidget(splitter, 1)
@@ -183,17 +246,15 @@ class MappingView(QWidget):
         row = self._column_row()
         if row < 0 or self.taxonomy is None:
             return
-        codes = sorted(self.taxonomy.attributes, key=lambda c: self.taxonomy.attributes[c].label.lower())
-        labels = [self.columns.attribute_label(c) for c in codes]
-        current = self.columns.rows[row].attributes
-        start = codes.index(current[0]) if current and current[0] in codes else 0
-        label, ok = QInputDialog.getItem(
-            self, "Change attribute", f"Attribute for “{self.columns.rows[row].column}”:", labels, start, True
-        )
-        if ok and label in labels:
-            code = codes[labels.index(label)]
-            self.columns.set_attributes(row, [code])
-            self.column_decided.emit(self.columns.rows[row].column, [code])
+        r = self.columns.rows[row]
+        attributes = [(code, self.columns.attribute_label(code)) for code in self.taxonomy.attributes]
+        chooser = AttributeChooser(r.column, attributes, list(r.attributes), self)
+        self._chooser = chooser  # reachable for tests and screenshots
+        if chooser.exec():
+            codes = chooser.chosen()
+            self.columns.set_attributes(row, codes)
+            self.column_decided.emit(r.column, codes)
+        self._chooser = None
 
     def _value_row(self) -> int:
         index = self.value_table.currentIndex()

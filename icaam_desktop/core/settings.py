@@ -33,6 +33,7 @@ class Settings:
     mlflow_tracking_uri: str = ""  # empty = the local SQLite store in the user data dir
     last_workspace: str = ""
     last_delivery: str = ""
+    last_catalog: str = ""  # the labelled catalogue last used to train, evaluate or audit
     problems: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def validate(self) -> None:

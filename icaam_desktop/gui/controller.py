@@ -582,6 +582,11 @@ class Controller(QObject):
         try:
             if action == "accept":
                 done = self.session.accept(product_id) is not None
+                if not done:
+                    self.message.emit(
+                        f"{product_id} has no category to accept (no usable photo, or rejected): press C to choose one"
+                    )
+                    return False
             elif action == "override":
                 self.session.override(product_id, code)
                 done = True

@@ -31,12 +31,21 @@ def catalogue_problem(text: str, session, *, what: str) -> tuple[Path, str | Non
     Both the training panel and the evaluation view need a catalogue (products.csv) and an open
     delivery, whose taxonomy they use.
     """
+    if not text.strip():
+        return Path(), "⚠ Choose the catalogue folder first (Browse…): products.csv (sku;categories;…) + images."
     catalog = Path(text.strip()).expanduser()
     if not (catalog / "products.csv").is_file():
         return catalog, f"⚠ {catalog} has no products.csv: pick a labelled catalogue folder."
     if session is None:
         return catalog, f"⚠ Open a delivery (or the demo) first: {what} uses its taxonomy."
     return catalog, None
+
+
+def remember_catalogue(controller, catalog: Path) -> None:
+    """Keep the catalogue for next time: the training panel and the evaluation dialog start with it."""
+    if controller.settings.last_catalog != str(catalog):
+        controller.settings.last_catalog = str(catalog)
+        controller.save_settings()
 
 
 def read_card(folder: Path) -> dict:

@@ -26,8 +26,14 @@ def test_evaluation_shows_confusion_and_the_products_of_a_cell(qtbot, tmp_path, 
     dialog.split.setCurrentText("all")
     job = dialog.start()
     assert job is not None
+    assert dialog.progress.isVisibleTo(dialog) and dialog.progress.cancel_button.isEnabled()
+    counts_seen = []
+    job.signals.progress.connect(lambda done, total, _m: counts_seen.append((done, total)))
     with qtbot.waitSignal(job.signals.finished, timeout=300_000):
         pass
+    assert counts_seen and counts_seen[-1][0] == counts_seen[-1][1] > 0
+    assert dialog.progress.bar.maximum() == counts_seen[-1][1]
+    assert not dialog.progress.isVisibleTo(dialog)  # hidden again once the job is done
     assert dialog.evaluation is not None, dialog.summary.text()
     assert dialog.evaluation.metrics["n"] == 30
     assert "level 3: accuracy" in dialog.summary.text()
@@ -41,6 +47,14 @@ def test_evaluation_shows_confusion_and_the_products_of_a_cell(qtbot, tmp_path, 
     assert dialog.products.count() == counts[row][column]
     listed = [dialog.products.item(i).text() for i in range(dialog.products.count())]
     assert all(truth[pid] == labels[row] for pid in listed)  # true leaf of every listed product is the row's
+
+    # A second run can be cancelled from the dialog's own Cancel button.
+    job = dialog.start()
+    dialog.progress.cancel_button.click()
+    # (A job cancelled this early may finish before a waitSignal could connect: wait on the dialog.)
+    qtbot.waitUntil(lambda: job.done and dialog.start_button.isEnabled(), timeout=300_000)
+    assert dialog.summary.text() == "Evaluating the model: cancelled"
+    assert not dialog.progress.isVisibleTo(dialog)
 
     dialog.close()
     window.close()

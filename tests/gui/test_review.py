@@ -10,6 +10,7 @@ from icaam_desktop.core.classify.prediction import LevelPrediction, Prediction
 from icaam_desktop.core.store import Workspace
 from icaam_desktop.gui.main_window import MainWindow
 from icaam_desktop.gui.models import session as session_mod
+from icaam_desktop.gui.views.grid_view import badge_text
 
 pytestmark = pytest.mark.gui
 
@@ -74,6 +75,9 @@ def test_accept_override_reject_undo_write_sqlite(window, qtbot, tmp_path):
     assert window.grid.current_product_id() == second  # moved on to the next one needing review
 
     window.controller.decide("override", second, "sandals")
+    # The badge shows the model's confidence only while the model's word stands.
+    assert badge_text(session.row(second)) == "accepted"
+    assert badge_text(session.row(third)) == "review 55%"
     window.grid.select_product(third)
     window.reject_current()  # R
     rows = decisions_in_db(db)

@@ -17,6 +17,20 @@ def test_panels_say_why_they_cannot_start(tmp_path, fashion):
     _, problem = catalogue_problem(str(fashion / "catalog"), None, what="training")
     assert problem == "⚠ Open a delivery (or the demo) first: training uses its taxonomy."
     assert catalogue_problem(str(fashion / "catalog"), object(), what="training")[1] is None
+    assert catalogue_problem("  ", object(), what="training")[1].startswith("⚠ Choose the catalogue folder first")
+
+
+def test_the_panels_start_with_the_catalogue_used_last(window, fashion):
+    """Training, evaluation and the audit remember the catalogue (in the settings) for the next time."""
+    from icaam_desktop.core.settings import load_settings
+
+    evaluation = window.evaluation_dialog()
+    assert evaluation.catalog.text() == ""
+    evaluation.catalog.setText(str(fashion / "catalog"))
+    job = evaluation._launch(lambda progress, cancel, **_: None, "Nothing", lambda _r: None, what="a test")
+    job.token.cancel()
+    assert load_settings().last_catalog == str(fashion / "catalog")
+    assert window.training_panel().catalog.text() == str(fashion / "catalog")
 
 
 def test_compare_metrics_reads_the_shipped_card():

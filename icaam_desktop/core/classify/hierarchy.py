@@ -217,9 +217,8 @@ def build_predictions(
         why = list(reasons[i]) if reasons else []
         if len(accepted) < len(levels):
             first = levels[len(accepted)]
-            why.append(
-                f"level {first.depth} confidence {first.confidence:.2f} below threshold {thresholds[first.depth - 1]:.2f}"
-            )
+            conf, limit = _distinct(first.confidence, thresholds[first.depth - 1])
+            why.append(f"level {first.depth} confidence {conf} below threshold {limit}")
         preds.append(
             Prediction(
                 product_id=pid,
@@ -253,3 +252,12 @@ def aggregate_images(per_image: np.ndarray, groups: list[list[int]], *, method: 
             e = np.exp(logp)
             out[i] = e / e.sum()
     return out
+
+
+def _distinct(value: float, threshold: float) -> tuple[str, str]:
+    """Both numbers with as few decimals (2 to 4) as make them read different: never "0.98 below 0.98"."""
+    for digits in (2, 3, 4):
+        a, b = f"{value:.{digits}f}", f"{threshold:.{digits}f}"
+        if a != b:
+            return a, b
+    return a, b

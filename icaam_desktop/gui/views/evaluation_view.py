@@ -33,7 +33,9 @@ from icaam_desktop.gui.training import (
     job_audit,
     job_evaluate,
     job_write_audit,
+    remember_catalogue,
 )
+from icaam_desktop.gui.views.job_progress import JobProgress
 
 SPLITS = ("test", "val", "all")
 
@@ -52,7 +54,8 @@ class EvaluationDialog(QDialog):
 
         row = QHBoxLayout()
         self.catalog = QLineEdit(
-            placeholderText="a labelled catalogue folder: products.csv (sku;categories;…) + images"
+            controller.settings.last_catalog,
+            placeholderText="a labelled catalogue folder: products.csv (sku;categories;…) + images",
         )
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._pick_catalog)
@@ -79,8 +82,12 @@ class EvaluationDialog(QDialog):
         layout.addLayout(row)
         self.audit = None
 
+        self.progress = JobProgress()
+        layout.addWidget(self.progress)
         self.summary = QLabel("", wordWrap=True)
         layout.addWidget(self.summary)
+        self.progress.message.connect(lambda text: self.summary.setText(f"{self._title}: {text}"))
+        self._title = ""
         level_row = QHBoxLayout()
         level_row.addWidget(QLabel("Confusion matrix of level"))
         self.level = QComboBox()
@@ -139,6 +146,7 @@ class EvaluationDialog(QDialog):
         if problem:
             self.summary.setText(problem)
             return None
+        remember_catalogue(self.controller, catalog)
         self.summary.setText(f"{title}…")
         self._set_busy(True)
         return self.controller.run(
@@ -217,6 +225,9 @@ class EvaluationDialog(QDialog):
         self.audit_button.setEnabled(not busy)
 
     def _wire(self, job) -> None:
+        self._title = job.name
+        self.progress.track(job)
+        job.signals.cancelled.connect(lambda: self.summary.setText(f"{job.name}: cancelled"))
         job.signals.error.connect(lambda message, details: self.summary.setText(f"⚠ {job.name} failed: {message}"))
         job.signals.finished.connect(lambda: self._set_busy(False))
 

@@ -26,10 +26,17 @@ from PySide6.QtWidgets import (
 
 from icaam_desktop.core.taxonomy import Taxonomy
 from icaam_desktop.gui.models.grid import ProductFilterProxy, ProductGridModel, Role
-from icaam_desktop.gui.models.session import STATUS_COLOURS, STATUSES, ProductRow
+from icaam_desktop.gui.models.session import STATUS_ACCEPTED, STATUS_COLOURS, STATUSES, ProductRow
 
 CELL = QSize(176, 232)
 THUMB = 160
+
+
+def badge_text(row: ProductRow) -> str:
+    """The status, with the model's confidence while the model's word is what stands (not once decided)."""
+    if row.confidence < 0 or row.status == STATUS_ACCEPTED:
+        return row.status
+    return f"{row.status} {row.confidence:.0%}"
 
 
 class ProductDelegate(QStyledItemDelegate):
@@ -88,7 +95,7 @@ class ProductDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _badge(painter: QPainter, row: ProductRow, thumb_rect: QRect) -> None:
-        text = row.status if row.confidence < 0 else f"{row.status} {row.confidence:.0%}"
+        text = badge_text(row)
         metrics = painter.fontMetrics()
         width = metrics.horizontalAdvance(text) + 12
         badge = QRect(thumb_rect.left() + 2, thumb_rect.top() + 2, width, metrics.height() + 4)

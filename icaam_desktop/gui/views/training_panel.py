@@ -3,7 +3,6 @@ and Cancel; at the end the new model's held-out metrics against the active model
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -34,8 +32,10 @@ from icaam_desktop.gui.training import (
     job_activate,
     job_train,
     read_card,
+    remember_catalogue,
 )
-from icaam_desktop.gui.workers import Job, eta_text  # noqa: F401 - Job: the type of self.job
+from icaam_desktop.gui.views.job_progress import JobProgress
+from icaam_desktop.gui.workers import Job  # noqa: F401 - Job: the type of self.job
 
 # a head-only run counts epochs of 25 full-batch steps: 5 fit the head; a fine-tune needs the CLI's default
 DEFAULT_EPOCHS = {"head": 5, "full": TRAIN_EPOCHS}
@@ -112,11 +112,13 @@ class TrainingPanel(QDialog):
         self.controller = controller
         self.job: Job | None = None
         self.result = None
-        self._started = 0.0
         layout = QVBoxLayout(self)
         form = QFormLayout()
         layout.addLayout(form)
-        self.catalog = QLineEdit(placeholderText="a catalogue folder: products.csv (sku;categories;…) + images")
+        self.catalog = QLineEdit(
+            controller.settings.last_catalog,
+            placeholderText="a catalogue folder: products.csv (sku;categories;…) + images",
+        )
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._pick_catalog)
         row = QHBoxLayout()
@@ -151,14 +153,13 @@ class TrainingPanel(QDialog):
 
         self.chart = LineChart()
         layout.addWidget(self.chart, 1)
-        progress_row = QHBoxLayout()
-        self.bar = QProgressBar()
-        self.eta = QLabel("")
-        progress_row.addWidget(self.bar, 1)
-        progress_row.addWidget(self.eta)
-        layout.addLayout(progress_row)
+        self.progress = JobProgress(keep_visible=True)
+        self.bar = self.progress.bar
+        layout.addWidget(self.progress)
         self.note = QLabel("", wordWrap=True)
         layout.addWidget(self.note)
+        self.progress.message.connect(self.note.setText)
+        self.progress.cancelling.connect(lambda: self.note.setText("Cancelling after the current step…"))
         self.compare = QTableWidget(0, 3)
         self.compare.setHorizontalHeaderLabels(["Held-out test metric", "Active model", "New model"])
         self.compare.horizontalHeader().setStretchLastSection(True)
@@ -167,15 +168,11 @@ class TrainingPanel(QDialog):
         layout.addWidget(self.compare)
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start training", objectName="acceptButton")
-        self.cancel_button = QPushButton("Cancel")
         self.activate_button = QPushButton("Activate the new model")
         self.start_button.clicked.connect(self.start)
-        self.cancel_button.clicked.connect(self.cancel)
         self.activate_button.clicked.connect(self.activate)
-        self.cancel_button.setEnabled(False)
         self.activate_button.setEnabled(False)
         buttons.addWidget(self.start_button)
-        buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         buttons.addWidget(self.activate_button)
         layout.addLayout(buttons)
@@ -198,13 +195,13 @@ class TrainingPanel(QDialog):
         if problem:
             self.note.setText(problem)
             return None
+        remember_catalogue(self.controller, catalog)
         taxonomy = session.taxonomy
         settings = self.controller.settings
         self.chart.clear()
         self.compare.setVisible(False)
         self.activate_button.setEnabled(False)
         self.note.setText("Preparing the data…")
-        self._started = time.monotonic()
         # Through the controller: the status area tracks it and closing the window cancels it.
         self.job = self.controller.run(
             job_train,
@@ -224,34 +221,20 @@ class TrainingPanel(QDialog):
             else None,
         )
         self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
         return self.job
 
     def _wire(self, job) -> None:
-        job.signals.progress.connect(self._progress)
+        self.progress.track(job)
         job.signals.error.connect(lambda message, details: self.note.setText(f"⚠ Training failed: {message}"))
         job.signals.cancelled.connect(lambda: self.note.setText("Cancelled. The last finished epoch is checkpointed."))
         job.signals.finished.connect(self._idle)
 
     def cancel(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-            self.note.setText("Cancelling after the current step…")
+        self.progress.cancel()
 
     def _idle(self) -> None:
         self.job = None
         self.start_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-
-    def _progress(self, done: int, total: int, message: str) -> None:
-        if total > 0:
-            self.bar.setRange(0, total)
-            self.bar.setValue(done)
-            self.eta.setText(eta_text(done, total, time.monotonic() - self._started))
-        else:
-            self.bar.setRange(0, 0)
-        if message:
-            self.note.setText(message)
 
     def _finished(self, result) -> None:
         self.result = result
@@ -260,7 +243,6 @@ class TrainingPanel(QDialog):
                 self.chart.add(record)
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
-        self.eta.setText("")
         active = active_model_folder(self.controller.settings.model_path)
         rows = compare_metrics(read_card(active), result.metrics)
         self.compare.setRowCount(len(rows))

@@ -68,6 +68,17 @@ def test_thresholds_decide_auto_review_and_deepest_accepted_level(index):
     assert not any(lv.accepted for lv in unsure.levels)
 
 
+def test_the_review_reason_never_reads_as_a_tie(index):
+    """0.9812 against 0.9827 is shown with the decimals that tell them apart, not as "0.98 below 0.98"."""
+    p = np.full((2, len(LABELS)), 1e-9)
+    p[0, LABELS.index("shirts")], p[0, LABELS.index("tshirts")] = 0.9812, 0.0188
+    p[1, LABELS.index("shirts")], p[1, LABELS.index("tshirts")] = 0.41, 0.59
+    p /= p.sum(axis=1, keepdims=True)
+    close, far = build_predictions(["a", "b"], p, index=index, thresholds=[0.5, 0.5, 0.9827])
+    assert close.reasons == ["level 3 confidence 0.981 below threshold 0.983"]
+    assert far.reasons == ["level 3 confidence 0.59 below threshold 0.98"]
+
+
 def test_choose_threshold_meets_the_target_error():
     conf = np.array([0.99, 0.98, 0.97, 0.95, 0.90, 0.80, 0.70, 0.60])
     correct = np.array([1, 1, 1, 1, 0, 1, 0, 0], dtype=bool)

@@ -76,32 +76,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _tracker(args, params: dict, taxonomy):
-    if args.no_tracking:
-        return None
-    try:
-        from icaam_desktop.core.training.tracking import start_run
-    except ImportError as exc:
-        print(f"icaam train: MLflow tracking unavailable ({exc}); training without it", file=sys.stderr)
-        return None
-    from icaam_desktop.core.training.data import load_catalog
-    from icaam_desktop.core.training.tracking import dataset_fingerprint
-
-    items = load_catalog(args.catalog, taxonomy=taxonomy).items
-    return start_run(
-        tracking_uri=args.tracking_uri,
-        experiment="icaam-classifier",
-        run_name="head-only" if args.head_only else "fine-tune",
-        params=params,
-        dataset_fingerprint=dataset_fingerprint((it.sku, it.leaf) for it in items),
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     from icaam_desktop.cli.progress import progress_bar
     from icaam_desktop.core.jobs import Cancelled
     from icaam_desktop.core.taxonomy import TaxonomyError, load_taxonomy
-    from icaam_desktop.core.training.train import train_classifier
+    from icaam_desktop.core.training.train import train_tracked
 
     catalog = existing_dir(args.catalog, "catalogue folder")
     if not (catalog / "products.csv").is_file():
@@ -133,7 +112,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         command = "icaam " + shlex.join(sys.argv[1:])
     params = {k: v for k, v in vars(args).items() if k not in ("handler", "_argv")}
-    tracker = _tracker(args, params, taxonomy)
 
     def on_epoch(rec: dict) -> None:
         print(
@@ -142,10 +120,13 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
 
-    status = "FAILED"
     try:
         with progress_bar("train") as progress:
-            result = train_classifier(
+            result = train_tracked(
+                tracking=not args.no_tracking,
+                tracking_uri=args.tracking_uri,
+                run_name="head-only" if args.head_only else "fine-tune",
+                params=params,
                 catalog=catalog,
                 taxonomy=taxonomy,
                 out=out,
@@ -153,7 +134,6 @@ def run(args: argparse.Namespace) -> int:
                 device=args.device,
                 batch_size=args.batch_size,
                 head_only=args.head_only,
-                tracker=tracker,
                 progress=progress,
                 resume=args.resume,
                 on_epoch=on_epoch,
@@ -166,14 +146,9 @@ def run(args: argparse.Namespace) -> int:
                 init=init,
                 **({"backbone": args.backbone} if args.backbone else {}),
             )
-        status = "FINISHED"
     except Cancelled as exc:
-        status = "KILLED"
         print(f"icaam train: {exc}; rerun with --resume --out {out} to continue", file=sys.stderr)
         return 130
-    finally:
-        if tracker is not None:
-            tracker.finish(status=status)
     test = result.metrics["test"]
     for lv in test["levels"]:
         print(f"test level {lv['depth']}: accuracy {lv['accuracy']:.4f}, macro-F1 {lv['macro_f1']:.4f}")

@@ -13,8 +13,6 @@ from icaam_desktop import paths
 from icaam_desktop.core.jobs import Cancelled, CancelToken
 from icaam_desktop.core.taxonomy import Taxonomy
 
-EXPERIMENT = "icaam-classifier"
-
 
 def active_model_folder(model_path: str = "") -> Path:
     """The model the app uses: the settings' path, else the activated one, else the shipped default."""
@@ -92,6 +90,11 @@ def compare_metrics(active_card: dict, new_metrics: dict) -> list[MetricRow]:
     return rows
 
 
+def new_model_folder() -> Path:
+    """Where a training run from the window writes its model: a new folder in the user data dir."""
+    return paths.user_data_dir() / "models" / datetime.now().strftime("model-%Y%m%d-%H%M%S")
+
+
 def job_train(
     progress,
     cancel: CancelToken,
@@ -104,59 +107,39 @@ def job_train(
     limit: int | None,
     tracking_uri: str,
     on_epoch: Callable[[dict], None],
+    out: Path,
+    resume: bool = False,
     init: Path | None = None,
 ):
-    """Full fine-tune or head-only training on a catalogue, tracked in MLflow when it is available.
+    """Full fine-tune or head-only training on a catalogue into ``out``, tracked in MLflow.
 
-    ``init``: a model folder to continue from (the active model) instead of ImageNet weights.
+    ``resume`` goes on from the checkpoint a cancelled run left in ``out``. ``init``: a model folder
+    to continue from (the active model) instead of ImageNet weights.
     """
-    from icaam_desktop.core.training.train import train_classifier
+    from icaam_desktop.core.training.train import train_tracked
 
-    out = paths.user_data_dir() / "models" / datetime.now().strftime("model-%Y%m%d-%H%M%S")
     params = {"epochs": epochs, "head_only": head_only, "device": device, "limit": limit, "catalog": str(catalog)}
     if init is not None:
         params["init"] = str(init)
-    tracker = None
-    try:
-        from icaam_desktop.core.training.data import load_catalog
-        from icaam_desktop.core.training.tracking import dataset_fingerprint, start_run
-
-        items = load_catalog(catalog, taxonomy=taxonomy).items
-        tracker = start_run(
-            tracking_uri=tracking_uri or None,
-            experiment=EXPERIMENT,
-            run_name="head-only" if head_only else "fine-tune",
-            params=params,
-            dataset_fingerprint=dataset_fingerprint((it.sku, it.leaf) for it in items),
-            tags={"icaam.started_from": "desktop"},
-        )
-    except Exception as exc:  # noqa: BLE001 - training without tracking beats no training
-        progress(0, None, f"training without MLflow tracking ({exc})")
-    status = "FAILED"
-    try:
-        result = train_classifier(
-            catalog=catalog,
-            taxonomy=taxonomy,
-            out=out,
-            epochs=epochs,
-            device=device,
-            head_only=head_only,
-            tracker=tracker,
-            progress=progress,
-            cancel=cancel,
-            on_epoch=on_epoch,
-            limit=limit,
-            init=init,
-            command="icaam-desktop training panel",
-        )
-        status = "FINISHED"
-        return result
-    except Cancelled:
-        status = "KILLED"
-        raise
-    finally:
-        if tracker is not None:
-            tracker.finish(status=status)
+    return train_tracked(
+        tracking_uri=tracking_uri,
+        run_name=("head-only" if head_only else "fine-tune") + (" (resumed)" if resume else ""),
+        params=params,
+        tags={"icaam.started_from": "desktop"},
+        catalog=catalog,
+        taxonomy=taxonomy,
+        out=out,
+        resume=resume,
+        epochs=epochs,
+        device=device,
+        head_only=head_only,
+        progress=progress,
+        cancel=cancel,
+        on_epoch=on_epoch,
+        limit=limit,
+        init=init,
+        command="icaam-desktop training panel",
+    )
 
 
 def job_activate(progress, cancel: CancelToken, *, model_dir: Path, tracking_uri: str) -> Path:

@@ -106,6 +106,28 @@ def test_full_fine_tune_can_continue_from_the_active_model(window, qtbot, fashio
 
 
 @pytest.mark.slow
+def test_a_cancelled_training_resumes_from_its_last_epoch(window, qtbot, fashion):
+    from icaam_desktop.core.training import CHECKPOINT
+
+    panel = window.training_panel()
+    panel.full.setChecked(True)
+    panel.continue_active.setChecked(False)
+    panel.epoch.connect(lambda record: panel.cancel() if record["epoch"] == 1 and panel.job else None)
+    train_in_panel(window, qtbot, panel, fashion / "catalog", epochs=3, limit=40)
+    out = panel._kwargs["out"]
+    assert panel.result is None and (out / CHECKPOINT).is_file()
+    assert panel.resume_button.isVisible() and "Resume goes on" in panel.note.text()
+    epochs = []
+    panel.epoch.connect(lambda record: epochs.append(record["epoch"]))
+    job = panel.resume()
+    with qtbot.waitSignal(job.signals.finished, timeout=900_000):
+        pass
+    assert panel.result is not None and panel.result.model_dir == out
+    assert epochs and epochs[0] == 2  # the finished epoch was not trained again
+    assert not (out / CHECKPOINT).exists() and not panel.resume_button.isVisible()
+
+
+@pytest.mark.slow
 def test_retrain_now_uses_the_decisions(window, qtbot):
     c = window.controller
     c.settings.device = "cpu"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = ["TrainResult", "train_classifier"]
 
+CHECKPOINT = "checkpoint.pt"  # in a model folder while its training is unfinished: what a resume starts from
 DEFAULT_EPOCHS = 20  # the most epochs of a fine-tune (CLI and GUI); early stopping on validation usually ends it sooner
 
 

@@ -51,7 +51,7 @@ from icaam_desktop.core.classify.pipeline import is_oom
 from icaam_desktop.core.classify.quality import fit_thresholds, short_report, summarize
 from icaam_desktop.core.jobs import Cancelled, CancelToken, Progress, no_progress
 from icaam_desktop.core.taxonomy import Taxonomy
-from icaam_desktop.core.training import DEFAULT_EPOCHS
+from icaam_desktop.core.training import CHECKPOINT, DEFAULT_EPOCHS
 from icaam_desktop.core.training.cached import CPU_FREEZE_BLOCKS, FrozenTrunk, TopNet, TrunkTooLarge, train_head_only
 from icaam_desktop.core.training.data import (
     SPLIT_SEED,
@@ -65,7 +65,6 @@ from icaam_desktop.core.training.data import (
 )
 from icaam_desktop.core.training.warm_start import warm_start
 
-CHECKPOINT = "checkpoint.pt"
 TARGET_ERROR = 0.01
 
 
@@ -549,6 +548,9 @@ def train_classifier(
         "app_version": __version__,
     }
     save_classifier(net, folder=out, card=card)
+    # Finished: the checkpoint (model, optimizer moments, EMA, best weights: several times the model) has
+    # done its job, and must not travel into the MLflow artifact or an activated copy.
+    ckpt_path.unlink(missing_ok=True)
     if tracker is not None:
         flat = {f"test_level{lv['depth']}_accuracy": lv["accuracy"] for lv in metrics["test"]["levels"]}
         flat.update({f"test_level{lv['depth']}_macro_f1": lv["macro_f1"] for lv in metrics["test"]["levels"]})
@@ -574,12 +576,48 @@ def train_classifier(
     )
 
 
-def _extended_metrics(probs, test_leaves, labels, taxonomy, thresholds) -> dict | None:
-    """The training-extras helper's full metrics (hierarchical P/R/F1, severity, ...) when that module exists."""
-    try:
-        from icaam_desktop.core.training.metrics import evaluate
-    except ImportError:
-        return None
+def train_tracked(
+    *,
+    tracking: bool = True,
+    tracking_uri: str | None = None,
+    run_name: str,
+    params: dict,
+    tags: dict | None = None,
+    **train_kwargs,
+) -> TrainResult:
+    """``train_classifier`` inside an MLflow run: the one way the CLI and the window train.
+
+    The run ends FINISHED, KILLED (cancel, Ctrl-C) or FAILED with the training. When the tracking
+    store cannot be opened the training still runs, untracked, and ``progress`` says why: a
+    tracking problem never costs a training run.
+    """
+    progress: Progress = train_kwargs.get("progress") or no_progress
+    tracker = None
+    if tracking:
+        try:
+            from icaam_desktop.core.training.data import load_catalog
+            from icaam_desktop.core.training.tracking import dataset_fingerprint, start_run
+
+            items = load_catalog(train_kwargs["catalog"], taxonomy=train_kwargs["taxonomy"]).items
+            tracker = start_run(
+                tracking_uri=tracking_uri or None,
+                run_name=run_name,
+                params=params,
+                dataset_fingerprint=dataset_fingerprint((it.sku, it.leaf) for it in items),
+                tags=tags,
+            )
+        except Exception as exc:  # noqa: BLE001 - training without tracking beats no training
+            progress(0, None, f"training without MLflow tracking ({type(exc).__name__}: {exc})")
+    if tracker is None:
+        return train_classifier(**train_kwargs)
+    with tracker:
+        return train_classifier(tracker=tracker, **train_kwargs)
+
+
+def _extended_metrics(probs, test_leaves, labels, taxonomy, thresholds) -> dict:
+    """The full test metrics (hierarchical P/R/F1, mistake severity, confusion, ...) for the card and MLflow."""
+    from icaam_desktop.core.training.metrics import evaluate
+
     try:
         return evaluate(
             y_true_leaf=test_leaves,
@@ -588,5 +626,5 @@ def _extended_metrics(probs, test_leaves, labels, taxonomy, thresholds) -> dict 
             taxonomy=taxonomy,
             thresholds=thresholds,
         )
-    except Exception as exc:  # their module must never break a finished training run
+    except Exception as exc:  # the extras must never lose a finished training run
         return {"error": f"metrics.evaluate failed: {exc}"}

@@ -54,7 +54,7 @@ def load_thumbnail(path: Path, *, side: int = THUMB_SIDE, cache: Path | None = N
     from icaam_desktop.core.images import ImageRejected, open_rgb
 
     try:
-        picture = open_rgb(path)
+        picture = open_rgb(path, min_side=side)  # a JPEG decodes at 1/2, 1/4 or 1/8 scale when that suffices
     except (ImageRejected, OSError):
         return QImage()
     picture.thumbnail((side, side))
@@ -73,7 +73,7 @@ def load_large(path: Path, *, side: int) -> QImage:
     from icaam_desktop.core.images import ImageRejected, open_rgb
 
     try:
-        picture = open_rgb(path)
+        picture = open_rgb(path, min_side=side)
     except (ImageRejected, OSError):
         return QImage()
     if max(picture.size) > side:

@@ -3,6 +3,7 @@ and Cancel; at the end the new model's held-out metrics against the active model
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icaam_desktop.core.training import CHECKPOINT
 from icaam_desktop.core.training import DEFAULT_EPOCHS as TRAIN_EPOCHS
 from icaam_desktop.gui.training import (
     active_model_folder,
@@ -31,6 +33,7 @@ from icaam_desktop.gui.training import (
     compare_metrics,
     job_activate,
     job_train,
+    new_model_folder,
     read_card,
     remember_catalogue,
 )
@@ -112,6 +115,8 @@ class TrainingPanel(QDialog):
         self.controller = controller
         self.job: Job | None = None
         self.result = None
+        self._kwargs: dict = {}  # the running (or last) run's arguments
+        self._cancelled: dict | None = None  # a cancelled run's arguments, to resume it
         layout = QVBoxLayout(self)
         form = QFormLayout()
         layout.addLayout(form)
@@ -168,11 +173,16 @@ class TrainingPanel(QDialog):
         layout.addWidget(self.compare)
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start training", objectName="acceptButton")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Go on with the cancelled run from its last finished epoch")
+        self.resume_button.setVisible(False)
         self.activate_button = QPushButton("Activate the new model")
         self.start_button.clicked.connect(self.start)
+        self.resume_button.clicked.connect(self.resume)
         self.activate_button.clicked.connect(self.activate)
         self.activate_button.setEnabled(False)
         buttons.addWidget(self.start_button)
+        buttons.addWidget(self.resume_button)
         buttons.addStretch(1)
         buttons.addWidget(self.activate_button)
         layout.addLayout(buttons)
@@ -190,35 +200,46 @@ class TrainingPanel(QDialog):
             self.catalog.setText(folder)
 
     def start(self) -> Job | None:
+        """A new training run with the panel's choices (a cancelled run's leftovers are dropped)."""
         session = self.controller.session
         catalog, problem = catalogue_problem(self.catalog.text(), session, what="training")
         if problem:
             self.note.setText(problem)
             return None
         remember_catalogue(self.controller, catalog)
-        taxonomy = session.taxonomy
+        self._drop_cancelled()
         settings = self.controller.settings
         self.chart.clear()
-        self.compare.setVisible(False)
-        self.activate_button.setEnabled(False)
-        self.note.setText("Preparing the data…")
-        # Through the controller: the status area tracks it and closing the window cancels it.
-        self.job = self.controller.run(
-            job_train,
-            "Training",
-            self._finished,
-            connect=self._wire,
+        return self._run(
             catalog=catalog,
-            taxonomy=taxonomy,
+            taxonomy=session.taxonomy,
             epochs=self.epochs.value(),
             head_only=self.head.isChecked(),
             device=settings.device,
             limit=self.limit.value() or None,
             tracking_uri=settings.mlflow_tracking_uri,
-            on_epoch=self.epoch.emit,
+            out=new_model_folder(),
             init=active_model_folder(settings.model_path)
             if self.full.isChecked() and self.continue_active.isChecked()
             else None,
+        )
+
+    def resume(self) -> Job | None:
+        """Go on with the cancelled run from its last finished epoch (its checkpoint)."""
+        if self._cancelled is None:
+            return None
+        kwargs, self._cancelled = self._cancelled, None
+        self.resume_button.setVisible(False)
+        return self._run(**kwargs, resume=True)
+
+    def _run(self, **kwargs) -> Job:
+        self.compare.setVisible(False)
+        self.activate_button.setEnabled(False)
+        self.note.setText("Preparing the data…")
+        self._kwargs = kwargs
+        # Through the controller: the status area tracks it and closing the window cancels it.
+        self.job = self.controller.run(
+            job_train, "Training", self._finished, connect=self._wire, on_epoch=self.epoch.emit, **kwargs
         )
         self.start_button.setEnabled(False)
         return self.job
@@ -226,8 +247,26 @@ class TrainingPanel(QDialog):
     def _wire(self, job) -> None:
         self.progress.track(job)
         job.signals.error.connect(lambda message, details: self.note.setText(f"⚠ Training failed: {message}"))
-        job.signals.cancelled.connect(lambda: self.note.setText("Cancelled. The last finished epoch is checkpointed."))
+        job.signals.cancelled.connect(self._was_cancelled)
         job.signals.finished.connect(self._idle)
+
+    def _was_cancelled(self) -> None:
+        kwargs = {k: v for k, v in self._kwargs.items() if k != "resume"}
+        if (kwargs["out"] / CHECKPOINT).is_file():
+            self._cancelled = kwargs
+            self.resume_button.setVisible(True)
+            self.note.setText("Cancelled. Resume goes on from the last finished epoch; Start training starts afresh.")
+        else:
+            self.note.setText("Cancelled before the first epoch finished: nothing to resume.")
+
+    def _drop_cancelled(self) -> None:
+        """A fresh start forgets the cancelled run, and removes its folder when it holds no finished model."""
+        if self._cancelled is not None:
+            out = self._cancelled["out"]
+            if not (out / "model.safetensors").exists():
+                shutil.rmtree(out, ignore_errors=True)
+        self._cancelled = None
+        self.resume_button.setVisible(False)
 
     def cancel(self) -> None:
         self.progress.cancel()

@@ -104,6 +104,9 @@ class LevelIndex:
         return cols, confs, probs
 
 
+NEVER_ACCEPT = 1.01  # a threshold no probability reaches: the level is never auto-accepted
+
+
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     z = logits.astype(np.float64) / float(temperature)
     z -= z.max(axis=1, keepdims=True)
@@ -138,7 +141,7 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, *, b
     edges = np.linspace(0.0, 1.0, bins + 1)
     total = 0.0
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        mask = (confidence > lo) & (confidence <= hi)
+        mask = ((confidence > lo) | (lo == 0.0)) & (confidence <= hi)  # (lo, hi]; 0 belongs to the first bin
         if mask.any():
             total += mask.mean() * abs(confidence[mask].mean() - correct[mask].mean())
     return float(total)
@@ -148,13 +151,13 @@ def choose_threshold(confidence: np.ndarray, correct: np.ndarray, *, target_erro
     """The lowest confidence threshold whose accepted set has an error rate <= ``target_error``.
 
     Sort by confidence, take the largest prefix whose error rate stays within the target
-    (ties kept together), and return the confidence at its end. Returns 1.0+ (accept
-    nothing) when not even the most confident item qualifies.
+    (ties kept together), and return the confidence at its end. Returns NEVER_ACCEPT
+    when not even the most confident item qualifies.
     """
     confidence = np.asarray(confidence, dtype=np.float64)
     wrong = 1.0 - np.asarray(correct, dtype=np.float64)
     if confidence.size == 0:
-        return 1.01
+        return NEVER_ACCEPT
     order = np.argsort(-confidence, kind="stable")
     conf_sorted = confidence[order]
     err_rate = np.cumsum(wrong[order]) / np.arange(1, len(order) + 1)
@@ -162,7 +165,7 @@ def choose_threshold(confidence: np.ndarray, correct: np.ndarray, *, target_erro
     last_of_tie = np.r_[conf_sorted[1:] != conf_sorted[:-1], True]
     ok = np.flatnonzero((err_rate <= target_error) & last_of_tie)
     if ok.size == 0:
-        return 1.01
+        return NEVER_ACCEPT
     return float(conf_sorted[ok[-1]])
 
 

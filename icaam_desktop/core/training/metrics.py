@@ -18,17 +18,19 @@ Conventions shared with the classifier:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from icaam_desktop.core.classify.hierarchy import (  # one implementation of calibration and thresholds
+    NEVER_ACCEPT,
+    choose_threshold,
+    expected_calibration_error,
+)
+from icaam_desktop.core.classify.hierarchy import fit_temperature as _fit_temperature
 from icaam_desktop.core.taxonomy import Taxonomy
 
-ECE_BINS = 15
 CURVE_POINTS = 200  # coverage-vs-error curves are thinned to about this many points
-# A threshold above any probability: nothing is auto-accepted at that level.
-NEVER_ACCEPT = math.nextafter(1.0, 2.0)
 
 
 def padded_path(taxonomy: Taxonomy, code: str) -> tuple[str, ...]:
@@ -163,33 +165,6 @@ def coverage_error_curve(confidence: np.ndarray, correct: np.ndarray) -> dict:
     accepted = cut + 1
     points = [[float(a / n), float(errors[c] / a)] for a, c in zip(accepted, cut, strict=True)]
     return {"points": points, "thresholds": [float(conf_sorted[c]) for c in cut]}
-
-
-def _lowest_threshold(confidence: np.ndarray, correct: np.ndarray, target_error: float) -> float:
-    """The lowest confidence whose accepted set (conf >= t) has error <= target; NEVER_ACCEPT if none."""
-    if len(confidence) == 0:
-        return NEVER_ACCEPT
-    order = np.argsort(-confidence, kind="stable")
-    conf_sorted = confidence[order]
-    error = np.cumsum(~correct[order]) / np.arange(1, len(order) + 1)
-    cut = np.flatnonzero(np.append(conf_sorted[1:] != conf_sorted[:-1], True))
-    ok = cut[error[cut] <= target_error + 1e-12]
-    return float(conf_sorted[ok[-1]]) if len(ok) else NEVER_ACCEPT
-
-
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS) -> float:
-    """ECE with equal-width bins (lo, hi]: sum over bins of |accuracy - mean confidence| weighted by size."""
-    n = len(confidence)
-    if n == 0:
-        return 0.0
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, bins - 1)
-    ece = 0.0
-    for b in range(bins):
-        mask = which == b
-        if mask.any():
-            ece += mask.sum() / n * abs(correct[mask].mean() - confidence[mask].mean())
-    return float(ece)
 
 
 def _normalise_thresholds(
@@ -336,42 +311,19 @@ def choose_thresholds(
     out = {}
     for d in range(1, taxonomy.max_depth + 1):
         correct = np.array([p[d - 1] == c for p, c in zip(true_paths, pred_codes[d], strict=True)], dtype=bool)
-        out[d] = _lowest_threshold(confidence[d], correct, target_error)
+        out[d] = choose_threshold(confidence[d], correct, target_error=target_error)
     return out
 
 
-def _nll(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(z).sum(axis=1))
-    return float((log_norm - z[np.arange(len(y)), y]).mean())
-
-
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    """The temperature T minimising the NLL of softmax(logits / T) (golden-section search on log T).
+    """``hierarchy.fit_temperature``, ignoring rows with a negative label (a class the model does not have).
 
-    Rows with a negative label (a class the model does not have) are ignored; with nothing left, 1.0.
+    With nothing left, 1.0.
     """
     logits = np.asarray(logits, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
     keep = y >= 0
-    logits, y = logits[keep], y[keep]
-    if len(y) == 0:
-        return 1.0
-    lo, hi = math.log(0.05), math.log(20.0)
-    golden = (math.sqrt(5) - 1) / 2
-    a, b = hi - golden * (hi - lo), lo + golden * (hi - lo)
-    fa, fb = _nll(logits, y, math.exp(a)), _nll(logits, y, math.exp(b))
-    for _ in range(60):
-        if fa < fb:
-            hi, b, fb = b, a, fa
-            a = hi - golden * (hi - lo)
-            fa = _nll(logits, y, math.exp(a))
-        else:
-            lo, a, fa = a, b, fb
-            b = lo + golden * (hi - lo)
-            fb = _nll(logits, y, math.exp(b))
-    return float(math.exp((lo + hi) / 2))
+    return _fit_temperature(logits[keep], y[keep]) if keep.any() else 1.0
 
 
 def flat_metrics(result: Mapping) -> dict[str, float]:

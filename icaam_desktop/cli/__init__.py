@@ -10,6 +10,7 @@ import importlib
 import sys
 
 from icaam_desktop import __version__
+from icaam_desktop.core.errors import IcaamError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -60,8 +61,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"icaam: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("icaam: interrupted; the workspace is consistent and a rerun resumes.", file=sys.stderr)
+        print("icaam: interrupted; no output file was half-written.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `icaam ... | head`): stop quietly, as other command-line tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except IcaamError as exc:  # bad input the core recognised: its sentence, not a traceback
+        print(f"icaam: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as exc:  # a disk that filled up, a file that vanished: say which, without a traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"icaam: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_PROBLEMS
 
 
 if __name__ == "__main__":

@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
-from pathlib import Path
 
 from icaam_desktop.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
-from icaam_desktop.cli.paths_arg import existing_dir, taxonomy_arg
+from icaam_desktop.cli.paths_arg import existing_dir, output_dir, taxonomy_arg
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from icaam_desktop.core.training.evaluation import catalogue_products
 
     taxonomy = taxonomy_arg(args.taxonomy)
+    out = output_dir(args.out or f"icaam-audit-{datetime.now():%Y%m%d-%H%M%S}", "--out")
     if args.folds < 2:
         raise UsageError("--folds must be at least 2")
     if not (0.0 < args.max_given < args.min_suggested <= 1.0):
@@ -80,7 +80,6 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"icaam audit: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    out = Path(args.out) if args.out else Path(f"icaam-audit-{datetime.now():%Y%m%d-%H%M%S}")
     files = write_audit(audit, out, taxonomy=taxonomy)
     skipped = list(problems) + audit.skipped
     if skipped:

@@ -9,14 +9,13 @@ evaluated) and PNG plots (a confusion matrix per level, coverage vs error) into 
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from icaam_desktop.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
-from icaam_desktop.cli.paths_arg import classifier_arg, existing_dir, existing_file, taxonomy_arg
+from icaam_desktop.cli.paths_arg import classifier_arg, existing_dir, output_dir, table_arg, taxonomy_arg
 
 SPLITS = ("all", "train", "val", "test")
 
@@ -70,15 +69,16 @@ def _catalog_products(args, taxonomy) -> tuple[list, list[str]]:
         raise UsageError(str(exc)) from exc
 
 
-def _read_labels(path: Path) -> dict[str, str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        sample = handle.readline()
-        handle.seek(0)
-        reader = csv.reader(handle, delimiter=";" if ";" in sample else ",")
-        rows = [r for r in reader if r]
-    if rows and rows[0][0].strip().lower() in ("supplier_sku", "sku", "product_id"):
-        rows = rows[1:]
-    return {r[0].strip(): r[1].strip() for r in rows if len(r) >= 2}
+def _read_labels(value: str) -> dict[str, str]:
+    """supplier_sku -> category code: the first two columns of the labels file (any encoding/delimiter)."""
+    columns, rows = table_arg(value, "labels file")
+    if len(columns) < 2:
+        raise UsageError(f"labels file {value!r}: expected two columns, supplier_sku and category_code")
+    sku, code = columns[0], columns[1]
+    labels = {row[sku].strip(): row[code].strip() for row in rows if row.get(sku, "").strip()}
+    if columns[0].strip().lower() not in ("supplier_sku", "sku", "product_id"):
+        labels[columns[0].strip()] = columns[1].strip()  # no header: the first line is a label too
+    return labels
 
 
 def _delivery_products(args, taxonomy) -> tuple[list, list[str]]:
@@ -87,7 +87,7 @@ def _delivery_products(args, taxonomy) -> tuple[list, list[str]]:
 
     if not args.labels:
         raise UsageError("--delivery needs --labels CSV (supplier_sku;category_code)")
-    labels = _read_labels(existing_file(args.labels, "labels file"))
+    labels = _read_labels(args.labels)
     try:
         delivery = open_delivery(existing_dir(args.delivery, "delivery folder"))
     except DeliveryError as exc:
@@ -133,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     taxonomy = taxonomy_arg(args.taxonomy)
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    out = output_dir(args.out or f"icaam-eval-{datetime.now():%Y%m%d-%H%M%S}", "--out")
     classifier = classifier_arg(args.model, taxonomy=taxonomy, device=args.device)
     if args.catalog:
         products, problems = _catalog_products(args, taxonomy)
@@ -172,7 +173,6 @@ def run(args: argparse.Namespace) -> int:
         "n_rejected": len(rejected),
         "problems": problems[:200],
     }
-    out = Path(args.out) if args.out else Path(f"icaam-eval-{datetime.now():%Y%m%d-%H%M%S}")
     write_report(result, out, title=f"{classifier.card.get('name', 'model')} {classifier.version}".strip())
     if problems:
         print(f"{len(problems)} problem(s), e.g.: {problems[0]}", file=sys.stderr)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from icaam_desktop.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
-from icaam_desktop.cli.paths_arg import existing_dir
+from icaam_desktop.cli.paths_arg import existing_dir, output_file, workspace_arg
 from icaam_desktop.cli.progress import progress_bar
 
 
@@ -43,16 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     from icaam_desktop.core.export import ExportError, export_delivery
-    from icaam_desktop.core.store import Workspace, WorkspaceError
 
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise UsageError(f"the output folder {str(out.parent)!r} does not exist")
+    out = output_file(args.out, "--out")
     taxonomy = _taxonomy(args.taxonomy)
-    try:
-        workspace = Workspace.open(args.db, create=False)
-    except WorkspaceError as exc:
-        raise UsageError(str(exc)) from None
+    workspace = workspace_arg(args.db, create=False)
     with workspace:
         known = workspace.delivery_names()
         if args.delivery not in known:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from icaam_desktop.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
-from icaam_desktop.cli.paths_arg import existing_dir, existing_file
+from icaam_desktop.cli.paths_arg import existing_dir, output_dir, table_arg, workspace_arg, write_files_atomically
 from icaam_desktop.cli.progress import progress_bar
 
 
@@ -45,16 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_map)
 
 
-def read_predictions(path: Path, leaves: set[str]) -> dict[str, str]:
+def read_predictions(value: str, leaves: set[str]) -> dict[str, str]:
     """product id -> leaf code from a predictions CSV (``leaf_code``, else a ``category_code`` that is a leaf)."""
-    text = path.read_text(encoding="utf-8-sig")
-    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ";", delimiters=";,\t")
-    reader = csv.DictReader(text.splitlines(), dialect=dialect)
-    fields = set(reader.fieldnames or [])
-    if "product_id" not in fields or not fields & {"leaf_code", "category_code"}:
-        raise UsageError(f"{path}: expected columns product_id and leaf_code or category_code")
+    columns, rows = table_arg(value, "predictions file")
+    if "product_id" not in columns or not set(columns) & {"leaf_code", "category_code"}:
+        raise UsageError(f"predictions file {value!r}: expected columns product_id and leaf_code or category_code")
     out: dict[str, str] = {}
-    for row in reader:
+    for row in rows:
         leaf = (row.get("leaf_code") or "").strip()
         category = (row.get("category_code") or "").strip()
         code = leaf if leaf in leaves else category if category in leaves else ""
@@ -71,9 +68,7 @@ def run_map(args: argparse.Namespace) -> int:
 
     folder = existing_dir(args.folder, "delivery folder")
     taxonomy_dir = existing_dir(args.taxonomy, "taxonomy folder")
-    out_dir = Path(args.out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {str(out_dir)!r} is a file, not a folder")
+    out_dir = output_dir(args.out, "--out")
     try:
         taxonomy = load_taxonomy(taxonomy_dir)
     except TaxonomyError as exc:
@@ -82,7 +77,7 @@ def run_map(args: argparse.Namespace) -> int:
     categories = None
     if args.predictions:
         leaves = {leaf.code for leaf in taxonomy.leaves()}
-        categories = read_predictions(existing_file(args.predictions, "predictions file"), leaves)
+        categories = read_predictions(args.predictions, leaves)
     embedder = None
     if args.embedding_model and not args.no_embeddings:
         try:
@@ -111,98 +106,98 @@ def run_map(args: argparse.Namespace) -> int:
         print(f"icaam: cannot open the delivery: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
 
-    workspace, memory = None, None
-    if args.db:
-        workspace, memory = _open_memory(args.db, delivery, args.supplier)
-    with progress_bar("mapping") as progress:
-        result = map_delivery(
-            delivery,
-            taxonomy,
-            categories=categories,
-            memory=memory,
-            embedder=embedder,
-            use_embeddings=not args.no_embeddings,
-            progress=progress,
+    if categories is not None:
+        known = categories.keys() & {p.product_id for p in delivery.products}
+        if not known:
+            print(
+                f"icaam: warning: no product id of {args.predictions} is in this delivery; "
+                "mapping without the predicted categories",
+                file=sys.stderr,
+            )
+    workspace = workspace_arg(args.db) if args.db else None
+    try:
+        memory = None
+        if workspace is not None:
+            workspace.upsert_delivery(delivery, supplier=args.supplier)
+            memory = workspace.supplier_memory(workspace.supplier_of(delivery.name))
+        with progress_bar("mapping") as progress:
+            result = map_delivery(
+                delivery,
+                taxonomy,
+                categories=categories,
+                memory=memory,
+                embedder=embedder,
+                use_embeddings=not args.no_embeddings,
+                progress=progress,
+            )
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_files_atomically(
+            {
+                out_dir / "columns.csv": lambda handle: write_columns(handle, result.columns),
+                out_dir / "values.csv": lambda handle: write_values(handle, result.values),
+                out_dir / "products.csv": lambda handle: write_products(handle, result, taxonomy),
+            }
         )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_columns(out_dir / "columns.csv", result.columns)
-    write_values(out_dir / "values.csv", result.values)
-    write_products(out_dir / "products.csv", result, taxonomy)
-    if workspace is not None:
-        # The workspace needs the schema the values were mapped to, so `icaam export` works on it alone.
-        workspace.import_taxonomy(taxonomy)
-        workspace.save_column_matches(delivery.name, result.columns)
-        workspace.save_value_matches(delivery.name, result.values)
-        workspace.save_product_values(delivery.name, {pid: p.values for pid, p in result.products.items()})
-        workspace.close()
+        if workspace is not None:
+            # The workspace needs the schema the values were mapped to, so `icaam export` works on it alone.
+            workspace.import_taxonomy(taxonomy)
+            workspace.save_column_matches(delivery.name, result.columns)
+            workspace.save_value_matches(delivery.name, result.values)
+            workspace.save_product_values(delivery.name, {pid: p.values for pid, p in result.products.items()})
+    finally:
+        if workspace is not None:
+            workspace.close()
     return _summary(result, out_dir)
 
 
-def _open_memory(db: str, delivery, supplier: str | None):
-    try:
-        from icaam_desktop.core.store import Workspace, WorkspaceError
-    except ImportError as exc:  # a build without the store
-        raise UsageError(f"--db needs the workspace store, which this build lacks ({exc})") from None
-    try:
-        workspace = Workspace.open(db)
-        workspace.upsert_delivery(delivery, supplier=supplier)
-        return workspace, workspace.supplier_memory(workspace.supplier_of(delivery.name))
-    except WorkspaceError as exc:
-        raise UsageError(f"cannot use workspace {db}: {exc}") from None
+def _writer(handle):
+    return csv.writer(handle, delimiter=";", lineterminator="\n")
 
 
-def _writer(path: Path):
-    handle = path.open("w", encoding="utf-8", newline="")
-    return handle, csv.writer(handle, delimiter=";", lineterminator="\n")
-
-
-def write_columns(path: Path, columns) -> None:
+def write_columns(handle, columns) -> None:
     """``supplier_column;retailer_attribute;confidence;reasons`` (+ source, alternatives), truth-file layout first."""
-    handle, writer = _writer(path)
-    with handle:
-        writer.writerow(["supplier_column", "retailer_attribute", "confidence", "reasons", "source", "alternatives"])
-        for m in columns:
-            alternatives = ", ".join(f"{a} {c:.2f}" for a, c in m.alternatives)
-            writer.writerow(
-                [
-                    m.supplier_column,
-                    m.attribute or "",
-                    f"{m.confidence:.3f}",
-                    " | ".join(m.reasons),
-                    m.source,
-                    alternatives,
-                ]
-            )
+    writer = _writer(handle)
+    writer.writerow(["supplier_column", "retailer_attribute", "confidence", "reasons", "source", "alternatives"])
+    for m in columns:
+        alternatives = ", ".join(f"{a} {c:.2f}" for a, c in m.alternatives)
+        writer.writerow(
+            [
+                m.supplier_column,
+                m.attribute or "",
+                f"{m.confidence:.3f}",
+                " | ".join(m.reasons),
+                m.source,
+                alternatives,
+            ]
+        )
 
 
-def write_values(path: Path, values) -> None:
+def write_values(handle, values) -> None:
     """``retailer_attribute;supplier_value;option_code;confidence`` (+ reasons, source)."""
-    handle, writer = _writer(path)
-    with handle:
-        writer.writerow(["retailer_attribute", "supplier_value", "option_code", "confidence", "reasons", "source"])
-        for v in values:
-            writer.writerow(
-                [
-                    v.attribute,
-                    v.supplier_value,
-                    v.option_code or "",
-                    f"{v.confidence:.3f}",
-                    " | ".join(v.reasons),
-                    v.source,
-                ]
-            )
+    writer = _writer(handle)
+    writer.writerow(["retailer_attribute", "supplier_value", "option_code", "confidence", "reasons", "source"])
+    for v in values:
+        writer.writerow(
+            [
+                v.attribute,
+                v.supplier_value,
+                v.option_code or "",
+                f"{v.confidence:.3f}",
+                " | ".join(v.reasons),
+                v.source,
+            ]
+        )
 
 
-def write_products(path: Path, result, taxonomy) -> None:
+def write_products(handle, result, taxonomy) -> None:
     """One row per product: id, category, every mapped attribute (taxonomy order), missing required, problems."""
     present = {a for p in result.products.values() for a in p.values}
     attributes = [code for code in taxonomy.attributes if code in present]
-    handle, writer = _writer(path)
-    with handle:
-        writer.writerow(["product_id", "category", *attributes, "missing_required", "problems"])
-        for pid, p in result.products.items():
-            cells = [p.values.get(a, "") for a in attributes]
-            writer.writerow([pid, p.category or "", *cells, ",".join(p.missing_required), " | ".join(p.problems)])
+    writer = _writer(handle)
+    writer.writerow(["product_id", "category", *attributes, "missing_required", "problems"])
+    for pid, p in result.products.items():
+        cells = [p.values.get(a, "") for a in attributes]
+        writer.writerow([pid, p.category or "", *cells, ",".join(p.missing_required), " | ".join(p.problems)])
 
 
 def _summary(result, out_dir: Path) -> int:

@@ -34,7 +34,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="maximum epochs (early stopping on validation)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--batch-size", type=int, default=None, help="default 256 on CUDA, 32 on CPU")
-    p.add_argument("--head-only", action="store_true", help="freeze the backbone, train only the head (fast)")
+    p.add_argument(
+        "--head-only",
+        action="store_true",
+        help="freeze the backbone, train only the head on cached features (fast); each --epochs counts 25 "
+        "full-batch optimiser steps",
+    )
     p.add_argument("--tracking-uri", default=None, help="MLflow tracking URI (default: local SQLite store)")
     p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
     p.add_argument(
@@ -114,11 +119,12 @@ def run(args: argparse.Namespace) -> int:
     params = {k: v for k, v in vars(args).items() if k not in ("handler", "_argv")}
 
     def on_epoch(rec: dict) -> None:
-        print(
-            f"epoch {rec['epoch']}: loss {rec['train_loss']:.4f}, val leaf acc {rec.get('val_leaf_accuracy', 0):.4f}, "
-            f"{rec.get('images_per_s', 0):.0f} img/s",
-            file=sys.stderr,
-        )
+        parts = [f"{'step' if args.head_only else 'epoch'} {rec['epoch']}: loss {rec['train_loss']:.4f}"]
+        if "val_leaf_accuracy" in rec:
+            parts.append(f"val leaf acc {rec['val_leaf_accuracy']:.4f}")
+        if rec.get("images_per_s"):
+            parts.append(f"{rec['images_per_s']:.0f} img/s")
+        print(", ".join(parts), file=sys.stderr)
 
     try:
         with progress_bar("train") as progress:
@@ -153,7 +159,12 @@ def run(args: argparse.Namespace) -> int:
     for lv in test["levels"]:
         print(f"test level {lv['depth']}: accuracy {lv['accuracy']:.4f}, macro-F1 {lv['macro_f1']:.4f}")
     print(f"test auto-accepted: {test['auto_rate']:.3f} at error {test['auto_error']:.4f}")
-    print(f"training: {result.epochs_run} epochs, {result.train_images_per_s:.0f} img/s, {result.seconds:.0f} s total")
+    if args.head_only:
+        print(f"training: head only, {result.epochs_run} full-batch steps, {result.seconds:.0f} s total")
+    else:
+        print(
+            f"training: {result.epochs_run} epochs, {result.train_images_per_s:.0f} img/s, {result.seconds:.0f} s total"
+        )
     print(f"model written to {result.model_dir}")
     return EXIT_OK
 

@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from icaam_desktop import paths
+from icaam_desktop.core.errors import IcaamError
 
 DEVICES = ("auto", "cpu", "cuda")
 MAX_BATCH_SIZE = 4096
 
 
-class SettingsError(ValueError):
+class SettingsError(IcaamError, ValueError):
     """A settings value that cannot be used; the message names the field and the fix."""
 
 

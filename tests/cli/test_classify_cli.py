@@ -10,6 +10,7 @@ import pytest
 
 from icaam_desktop.cli import main
 from icaam_desktop.cli.classify_cmd import csv_header
+from tests.catalogue import demo_delivery
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "resources" / "demo"
@@ -19,19 +20,6 @@ DEMO = REPO / "resources" / "demo"
 def _needs_model():
     if not (REPO / "models" / "default" / "model.safetensors").is_file():
         pytest.skip("models/default is not present")
-
-
-def northwind_subset(folder: Path, n: int) -> Path:
-    folder.mkdir(parents=True)
-    with (DEMO / "products.csv").open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
-    with (folder / "products.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerows(rows[: n + 1])
-    (folder / "images").mkdir()
-    for row in rows[1 : n + 1]:
-        for src in (DEMO / "images").glob(f"{row[0]}*.jpg"):
-            shutil.copy(src, folder / "images" / src.name)
-    return folder
 
 
 def contoso_defects(folder: Path, fashion: Path) -> Path:
@@ -57,7 +45,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_classify_writes_a_row_per_product(tmp_path, taxonomy_dir, capsys):
-    delivery = northwind_subset(tmp_path / "nw", 4)
+    delivery = demo_delivery(tmp_path / "nw", 4)
     out = tmp_path / "p.csv"
     db = tmp_path / "ws.sqlite"
     code = main(
@@ -112,9 +100,59 @@ def test_model_for_another_taxonomy_is_a_usage_error(tmp_path, taxonomy_dir, cap
     shutil.copytree(taxonomy_dir, other)
     with (other / "categories.csv").open("a", encoding="utf-8") as handle:
         handle.write("brand_new_leaf;footwear;Brand new leaf\n")
-    delivery = northwind_subset(tmp_path / "nw", 1)
+    delivery = demo_delivery(tmp_path / "nw", 1)
     code = main(
         ["classify", str(delivery), "--taxonomy", str(other), "--out", str(tmp_path / "x.csv"), "--device", "cpu"]
     )
     assert code == 2
     assert "trained on taxonomy" in capsys.readouterr().err
+
+
+def test_bad_outputs_and_workspaces_are_refused_before_any_work(tmp_path, taxonomy_dir, capsys):
+    delivery = demo_delivery(tmp_path / "nw", 2)
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "not-a-db.sqlite").write_text("this is not SQLite")
+    cases = {
+        "missing folder": (["--out", str(tmp_path / "nowhere" / "p.csv")], "the folder"),
+        "a folder": (["--out", str(tmp_path)], "is a folder: name the file to write"),
+        "under a file": (["--out", str(tmp_path / "a-file" / "p.csv")], "is a file, not a folder"),
+        "not a workspace": (["--db", str(tmp_path / "not-a-db.sqlite")], "cannot use workspace"),
+    }
+    for name, (extra, expected) in cases.items():
+        argv = ["classify", str(delivery), "--taxonomy", str(taxonomy_dir), "--out", str(tmp_path / "p.csv"), *extra]
+        assert main(argv) == 2, name
+        err = capsys.readouterr().err
+        assert expected in err and "Traceback" not in err, (name, err)
+        assert "model " not in err, name  # refused before the model was loaded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "not-a-db.sqlite", "nw"]  # nothing written
+
+
+def test_a_folder_with_two_sheets_is_classified_with_sheet(tmp_path, taxonomy_dir, capsys):
+    delivery = demo_delivery(tmp_path / "nw", 3)
+    shutil.copy(delivery / "products.csv", delivery / "products-old.csv")
+    out = tmp_path / "p.csv"
+    base = ["classify", str(delivery), "--taxonomy", str(taxonomy_dir), "--out", str(out), "--device", "cpu"]
+    assert main(base) == 2
+    assert "--sheet" in capsys.readouterr().err
+    assert main([*base, "--sheet", "products.csv"]) == 0
+    assert len(read_csv(out)) == 3
+
+
+def test_a_model_with_broken_weights_is_a_clear_error(tmp_path, taxonomy_dir, capsys):
+    model = tmp_path / "model"
+    shutil.copytree(REPO / "models" / "default", model)
+    (model / "model.safetensors").write_bytes(b"\0" * 100)
+    delivery = demo_delivery(tmp_path / "nw", 1)
+    argv = [
+        "classify",
+        str(delivery),
+        "--taxonomy",
+        str(taxonomy_dir),
+        "--model",
+        str(model),
+        "--out",
+        str(tmp_path / "p.csv"),
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "cannot load the model: cannot read" in err and "as safetensors weights" in err

@@ -88,13 +88,18 @@ def test_eval_on_a_labelled_delivery(probe_model, fashion, tmp_path):
         writer.writerows(rows)
     for row in rows:
         shutil.copy(src / "images" / row["Image File"], folder / "images" / row["Image File"])
+    # The labels as a spreadsheet might save them: Windows-1252, commas, CRLF.
+    labels = tmp_path / "labels.csv"
+    text = (src / "truth" / "categories.csv").read_text(encoding="utf-8").replace(";", ",")
+    labels.write_bytes(text.replace("\n", "\r\n").encode("cp1252"))
     code = main(
-        ["eval", "--model", str(probe_model), "--delivery", str(folder), "--labels", str(src / "truth" / "categories.csv"),
+        ["eval", "--model", str(probe_model), "--delivery", str(folder), "--labels", str(labels),
          "--taxonomy", str(fashion / "taxonomy"), "--out", str(tmp_path / "out"), "--device", "cpu"]
     )  # fmt: skip
     assert code == 0
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["n"] == 8 and metrics["data"]["split"] == "delivery"
+    assert not [p for p in metrics["data"]["problems"] if "no label" in p]
 
 
 def test_eval_refuses_a_model_of_another_taxonomy(probe_model, tmp_path, capsys):

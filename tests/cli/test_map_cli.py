@@ -72,3 +72,25 @@ def test_usage_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["map", str(tmp_path)])  # --taxonomy and --out are required
     assert exc.value.code == 2
+
+
+def test_predictions_in_another_encoding_and_predictions_of_another_delivery(contoso, tmp_path, capsys):
+    """A predictions file saved by a spreadsheet (cp1252, commas) is read; one that matches no product is said."""
+    folder, taxonomy = contoso
+    truth = read(folder / "truth" / "categories.csv")[:50]
+    cp1252 = tmp_path / "vorhersagen.csv"
+    with cp1252.open("w", encoding="cp1252", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["product_id", "status", "category_code", "leaf_code", "Bemerkung"])
+        writer.writerows([r["supplier_sku"], "auto", r["category_code"], r["category_code"], "geprüft"] for r in truth)
+    base = ["map", str(folder), "--taxonomy", str(taxonomy), "--no-embeddings"]
+    main([*base, "--predictions", str(cp1252), "--out", str(tmp_path / "a")])
+    categories = {p["product_id"]: p["category"] for p in read(tmp_path / "a" / "products.csv")}
+    assert all(categories[r["supplier_sku"]] == r["category_code"] for r in truth)
+    assert "Traceback" not in capsys.readouterr().err
+
+    other = tmp_path / "other.csv"
+    other.write_text("product_id;leaf_code\nNW-1;tshirts\n", encoding="utf-8")
+    main([*base, "--predictions", str(other), "--out", str(tmp_path / "b")])
+    assert "no product id of" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["columns.csv", "products.csv", "values.csv"]

@@ -16,6 +16,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from icaam_desktop.core.errors import IcaamError
+
 DEFAULT_BACKBONE = "tf_efficientnet_lite0"
 # Preprocessing of the default backbone (timm's pretrained_cfg for tf_efficientnet_lite0).
 LITE0_MEAN = (0.5, 0.5, 0.5)
@@ -23,7 +25,7 @@ LITE0_STD = (0.5, 0.5, 0.5)
 WEIGHT_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin", ".ckpt")
 
 
-class WeightsError(RuntimeError):
+class WeightsError(IcaamError, RuntimeError):
     """A weights file is missing, unreadable or does not fit the architecture."""
 
 
@@ -67,10 +69,13 @@ def read_state_dict(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
         from safetensors import safe_open
 
         tensors: dict[str, torch.Tensor] = {}
-        with safe_open(str(path), framework="pt") as handle:
-            meta = dict(handle.metadata() or {})
-            for key in handle.keys():  # noqa: SIM118 - safe_open has no __iter__
-                tensors[key] = handle.get_tensor(key)
+        try:
+            with safe_open(str(path), framework="pt") as handle:
+                meta = dict(handle.metadata() or {})
+                for key in handle.keys():  # noqa: SIM118 - safe_open has no __iter__
+                    tensors[key] = handle.get_tensor(key)
+        except Exception as exc:  # a truncated or foreign file: the library's error, as a sentence
+            raise WeightsError(f"cannot read {str(path)!r} as safetensors weights: {exc}") from exc
         return tensors, meta
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)

@@ -20,6 +20,7 @@ from icaam_desktop.core.classify.backbone import HierarchicalClassifier, create_
 from icaam_desktop.core.classify.hierarchy import LevelIndex, aggregate_images, build_predictions, softmax
 from icaam_desktop.core.classify.pipeline import PipelineOptions, embed_images
 from icaam_desktop.core.classify.prediction import STATUS_REJECTED, Prediction
+from icaam_desktop.core.errors import IcaamError
 from icaam_desktop.core.jobs import CancelToken, Progress, no_progress
 from icaam_desktop.core.taxonomy import Taxonomy
 
@@ -27,7 +28,7 @@ WEIGHTS_FILE = "model.safetensors"
 CARD_FILE = "model_card.json"
 
 
-class ModelError(RuntimeError):
+class ModelError(IcaamError, RuntimeError):
     """A model folder is missing or broken."""
 
 
@@ -246,7 +247,7 @@ class Classifier:
 
 def load_classifier(path: str | Path | None = None, *, device: str = "auto") -> Classifier:
     """Load a model folder (default: the shipped ``models/default``) onto ``device``."""
-    from icaam_desktop.core.classify.backbone import read_state_dict
+    from icaam_desktop.core.classify.backbone import WeightsError, read_state_dict
 
     folder = Path(path) if path is not None else default_model_dir()
     if folder.is_file():
@@ -261,7 +262,10 @@ def load_classifier(path: str | Path | None = None, *, device: str = "auto") -> 
     dev, why = device_choice(device)
     backbone = create_backbone(card["backbone"], pretrained=False)
     model = HierarchicalClassifier(backbone, len(card["labels"]))
-    tensors, _ = read_state_dict(weights)
+    try:
+        tensors, _ = read_state_dict(weights)
+    except WeightsError as exc:
+        raise ModelError(str(exc)) from exc
     missing = set(model.state_dict()) - set(tensors)
     extra = set(tensors) - set(model.state_dict())
     if missing or extra:

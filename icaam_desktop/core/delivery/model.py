@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from icaam_desktop.core.errors import IcaamError
+
 # Image verdicts from the cheap header check (core/images.py). "ok" means the
 # header is readable and within limits; anything else is a rejection reason code.
 VERDICT_OK = "ok"
 VERDICT_MISSING = "missing"  # named by the sheet but not on disk
 
 
-class DeliveryError(Exception):
+class DeliveryError(IcaamError):
     """A delivery folder that cannot be opened as asked: no sheet, an ambiguous sheet, an empty sheet,
     an unknown column. The message says what to do (e.g. pass ``sheet=`` / ``--sheet``)."""
 

@@ -16,8 +16,10 @@ from typing import Protocol
 
 import numpy as np
 
+from icaam_desktop.core.errors import IcaamError
 
-class EmbeddingModelError(RuntimeError):
+
+class EmbeddingModelError(IcaamError, RuntimeError):
     """The embedding model could not be found or loaded (the mapper then runs without meaning signals)."""
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from icaam_desktop.core.errors import IcaamError
+
 if TYPE_CHECKING:
     from icaam_desktop.core.delivery.model import ImageFile
 
@@ -33,7 +35,7 @@ STATUS_REJECTED = "rejected"
 STATUS_UNCLASSIFIED = "unclassified"
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(IcaamError):
     """The workspace cannot be used as asked; the message says why and what to do."""
 
 

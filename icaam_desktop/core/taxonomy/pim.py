@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from icaam_desktop.core.errors import IcaamError
 from icaam_desktop.core.taxonomy.model import (
     AttributeOption,
     AttributeSpec,
@@ -31,7 +32,7 @@ class TaxonomyIssue:
         return f"{self.file}:{self.line}: {self.message}"
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(IcaamError, ValueError):
     """The schema export is invalid; ``issues`` names each problem by file and line."""
 
     def __init__(self, issues: list[TaxonomyIssue]) -> None:

@@ -73,6 +73,7 @@ def load_catalog(folder: str | Path, *, taxonomy: Taxonomy) -> Catalog:
         raise FileNotFoundError(f"no products.csv in {folder}")
     items: list[CatalogItem] = []
     problems: list[str] = []
+    first_line: dict[str, int] = {}  # sku -> its first line: a repeated sku would sit in two splits at once
     with sheet.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle, delimiter=";")
         if not reader.fieldnames or "sku" not in reader.fieldnames or "categories" not in reader.fieldnames:
@@ -84,6 +85,10 @@ def load_catalog(folder: str | Path, *, taxonomy: Taxonomy) -> Catalog:
             if not sku or not leaves:
                 problems.append(f"line {line}: no leaf category of the taxonomy in {row.get('categories')!r}")
                 continue
+            if sku in first_line:
+                problems.append(f"line {line}: sku {sku} repeats line {first_line[sku]}; this row is ignored")
+                continue
+            first_line[sku] = line
             image = _find_image(folder, sku)
             if image is None:
                 problems.append(f"line {line}: no photo for sku {sku}")

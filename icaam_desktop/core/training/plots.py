@@ -149,7 +149,9 @@ def write_report(result: Mapping, out_dir: str | Path, *, title: str = "") -> li
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "metrics.json"]
-    written[0].write_text(json.dumps(result, indent=1), encoding="utf-8")
+    tmp = out / "metrics.json.tmp"
+    tmp.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    tmp.replace(written[0])
     prefix = f"{title}: " if title else ""
     for level, data in result["levels"].items():
         conf = data["confusion"]

@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from icaam_desktop import __version__, paths
+from icaam_desktop.core.errors import IcaamError
 
 DEFAULT_EXPERIMENT = "icaam-classifier"
 REGISTERED_MODEL = "icaam-classifier"
@@ -36,6 +37,18 @@ MAX_PARAM_CHARS = 6000  # MLflow's limit on a parameter value
 KEEP_ACTIVE_COPIES = 2  # the active model and the one before it (a running app may still hold it)
 
 STATUS_FINISHED, STATUS_FAILED, STATUS_KILLED = "FINISHED", "FAILED", "KILLED"
+# A desktop app must not wait minutes on a tracking server that is down: MLflow's defaults retry an
+# HTTP request 7 times with back-off and wait 120 s for each. The user's own settings of these win.
+HTTP_RETRIES, HTTP_TIMEOUT_S = "2", "20"
+
+
+class TrackingError(IcaamError):
+    """The tracking store cannot be used (a server that is down, a file that is not an MLflow store)."""
+
+
+def _store_problem(uri: str, exc: BaseException) -> TrackingError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return TrackingError(f"cannot use the MLflow tracking store {uri}: {first[:300]}")
 
 
 def default_tracking_uri() -> str:
@@ -76,6 +89,13 @@ def local_path(uri: str) -> Path | None:
 
 
 def _client(uri: str):
+    import logging
+
+    for name in ("mlflow", "alembic"):  # "Creating initial MLflow database tables..." is not news to a user
+        if logging.getLogger(name).level == logging.NOTSET:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", HTTP_RETRIES)
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", HTTP_TIMEOUT_S)
     from mlflow.tracking import MlflowClient
 
     if uri.startswith("sqlite:///"):
@@ -242,9 +262,19 @@ def start_run(
 ) -> RunTracker:
     """Open a run in ``experiment`` (created with a local artifact folder when missing) and log ``params``.
 
-    The app version and the dataset fingerprint are logged as parameters and tags.
+    The app version and the dataset fingerprint are logged as parameters and tags. Raises
+    ``TrackingError`` when the store cannot be used.
     """
     uri = resolve_tracking_uri(tracking_uri)
+    try:
+        return _start_run(uri, experiment, run_name, params, dataset_fingerprint, tags)
+    except IcaamError:
+        raise
+    except Exception as exc:  # MLflow's, SQLAlchemy's, requests' errors: one kind for the faces
+        raise _store_problem(uri, exc) from exc
+
+
+def _start_run(uri, experiment, run_name, params, dataset_fingerprint, tags) -> RunTracker:
     client = _client(uri)
     experiment_id = _experiment_id(client, experiment, uri)
     all_tags = {"mlflow.source.name": "icaam", "mlflow.source.type": "LOCAL", "icaam.app_version": __version__}
@@ -294,8 +324,17 @@ def _model_dir(artifact_uri: str) -> Path | None:
 def list_runs(
     *, tracking_uri: str | None = None, experiment: str = DEFAULT_EXPERIMENT, max_results: int = 500
 ) -> list[RunSummary]:
-    """The experiment's runs, newest first (an unknown experiment has none)."""
+    """The experiment's runs, newest first (an unknown experiment has none); ``TrackingError`` if unusable."""
     uri = resolve_tracking_uri(tracking_uri)
+    try:
+        return _list_runs(uri, experiment, max_results)
+    except IcaamError:
+        raise
+    except Exception as exc:
+        raise _store_problem(uri, exc) from exc
+
+
+def _list_runs(uri: str, experiment: str, max_results: int) -> list[RunSummary]:
     client = _client(uri)
     found = client.get_experiment_by_name(experiment)
     if found is None:
@@ -336,8 +375,15 @@ def _check_model_dir(folder: Path) -> None:
         raise ValueError(f"{folder} is not a model folder: it has no {' and no '.join(missing)}")
     try:
         read_card(folder)
+        from safetensors import safe_open
+
+        with safe_open(str(folder / WEIGHTS_FILE), framework="pt") as handle:  # the header only: cheap
+            if not list(handle.keys()):  # noqa: SIM118 - safe_open has no __iter__
+                raise ModelError(f"{folder / WEIGHTS_FILE} holds no tensors")
     except ModelError as exc:
         raise ValueError(str(exc)) from exc
+    except Exception as exc:  # a truncated or foreign weights file
+        raise ValueError(f"{folder / WEIGHTS_FILE} is not readable safetensors weights: {exc}") from exc
 
 
 def _model_files(folder: Path) -> list[Path]:

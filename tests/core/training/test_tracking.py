@@ -18,7 +18,9 @@ from tests.core.training.test_metrics import LABELS, PROBS, TREE, Y_TRUE
 def model_dir(tmp_path):
     folder = tmp_path / "model"
     folder.mkdir()
-    (folder / "model.safetensors").write_bytes(b"\0" * 64)
+    from safetensors.numpy import save_file
+
+    save_file({"head.weight": np.zeros((2, 3), dtype=np.float32)}, str(folder / "model.safetensors"))
     (folder / "model_card.json").write_text(json.dumps({"labels": LABELS}))
     return folder
 
@@ -75,7 +77,7 @@ def test_short_run_is_complete_and_nothing_is_written_to_cwd(tmp_path, monkeypat
     assert tracking.active_model_dir() is None
     active = tracking.activate_model(run.run_id)
     assert tracking.active_model_dir() == active
-    assert (active / "model.safetensors").read_bytes() == b"\0" * 64
+    assert (active / "model.safetensors").read_bytes() == (model_dir / "model.safetensors").read_bytes()
     assert active.is_relative_to(paths.user_data_dir())
     assert tracking.active_model_info()["run_id"] == run.run_id
     tracking.deactivate_model()
@@ -113,6 +115,10 @@ def test_activate_refuses_a_folder_that_is_not_a_model(tmp_path, model_dir):
         tracking.activate_model(tmp_path)
     (model_dir / "model_card.json").write_text("{not json")
     with pytest.raises(ValueError, match="cannot be read as a model card"):
+        tracking.activate_model(model_dir)
+    (model_dir / "model_card.json").write_text(json.dumps({"labels": LABELS}))
+    (model_dir / "model.safetensors").write_bytes(b"\0" * 64)  # truncated or foreign weights
+    with pytest.raises(ValueError, match="not readable safetensors weights"):
         tracking.activate_model(model_dir)
     assert tracking.active_model_dir() is None
     models = paths.user_data_dir() / "models"

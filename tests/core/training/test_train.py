@@ -32,6 +32,19 @@ def test_split_is_by_product_fixed_and_stratified(fashion, taxonomy):
     assert {it.leaf for it in a["train"]} == {it.leaf for it in catalog.items}
 
 
+def test_a_repeated_sku_is_reported_and_used_once(fashion, taxonomy, tmp_path):
+    """A sku listed twice would put one photo in two splits (train and test): only its first row counts."""
+    from tests.catalogue import catalogue_rows, write_catalogue
+
+    rows = catalogue_rows(fashion)[:6]
+    folder = write_catalogue(tmp_path / "cat", rows, fashion=fashion)
+    with (folder / "products.csv").open("a", encoding="utf-8") as handle:
+        handle.write(f"{rows[2]['sku']};{rows[0]['categories']}\n")
+    catalog = load_catalog(folder, taxonomy=taxonomy)
+    assert [it.sku for it in catalog.items] == [r["sku"] for r in rows]
+    assert catalog.problems == [f"line 8: sku {rows[2]['sku']} repeats line 4; this row is ignored"]
+
+
 @pytest.mark.slow
 def test_cancel_leaves_a_checkpoint_and_resume_finishes(tiny_run, taxonomy, tmp_path):
     out = tmp_path / "model"

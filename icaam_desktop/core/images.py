@@ -11,6 +11,7 @@ The format always comes from the content; the file extension is never trusted.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,7 +158,12 @@ def _open_checked(path: Path, *, size: int, max_pixels: int) -> Image.Image:
         # (No warnings.catch_warnings here: it is not thread-safe and header checks run in threads.)
         img = Image.open(path, formats=SUPPORTED_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected(VERDICT_TOO_LARGE, f"decompression bomb refused: {exc}") from None
+        found = re.search(r"Image size \((\d+) pixels\)", str(exc))
+        pixels = f"{int(found.group(1)):,} pixels" if found else "its size"
+        raise ImageRejected(
+            VERDICT_TOO_LARGE,
+            f"{_magic_format_name(path)} of {pixels} is over the limit of {max_pixels:,} (a possible decompression bomb)",
+        ) from None
     except UnidentifiedImageError:
         reason = _not_an_image_reason(path, size)
         verdict = VERDICT_UNREADABLE if reason.startswith("not a readable image") else VERDICT_NOT_AN_IMAGE

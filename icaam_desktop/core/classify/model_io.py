@@ -130,8 +130,20 @@ class Classifier:
         """Raise ``ModelTaxonomyMismatch`` unless the model was trained on this tree."""
         expected = self.card.get("taxonomy_fingerprint")
         if expected != taxonomy.fingerprint:
-            missing = [c for c in self.labels if c not in taxonomy.categories][:5]
-            hint = f"; categories unknown to this taxonomy: {', '.join(missing)}" if missing else ""
+            missing = [c for c in self.labels if c not in taxonomy.categories]
+            known = set(self.labels) | set(self.card.get("untrainable_leaves", []))
+            added = [leaf.code for leaf in taxonomy.leaves() if leaf.code not in known] if known else []
+            hint = (
+                "".join(
+                    f"; {what} ({len(codes)}): {', '.join(codes[:5])}{', …' if len(codes) > 5 else ''}"
+                    for what, codes in (
+                        ("categories of the model unknown to this taxonomy", missing),
+                        ("categories new since the model was trained", added),
+                    )
+                    if codes
+                )
+                or "; the categories are the same but the tree's structure or labels changed"
+            )
             raise ModelTaxonomyMismatch(
                 f"model {self.card.get('name', '?')} {self.version} was trained on taxonomy {expected}, "
                 f"but the taxonomy in use is {taxonomy.fingerprint}{hint}. Train a model on this taxonomy "

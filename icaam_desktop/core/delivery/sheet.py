@@ -55,8 +55,10 @@ def is_hidden(rel_parts: tuple[str, ...]) -> bool:
 
 def walk_files(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path]]:
     """(relative posix path, path) of every file under ``root`` whose suffix is in ``suffixes``
-    (case-insensitive), skipping hidden folders without descending into them."""
+    (case-insensitive), skipping hidden folders without descending into them, and symbolic links
+    that lead outside ``root`` (a delivery is its folder: it never reads, or shows, other files)."""
     found = []
+    inside = Path(root).resolve()
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not is_hidden((d,))]
         base = Path(folder)
@@ -65,6 +67,8 @@ def walk_files(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path]]:
             if is_hidden((name,)) or os.path.splitext(name)[1].lower() not in suffixes:
                 continue
             rel = name if rel_base == "." else f"{rel_base}/{name}"
+            if (base / name).is_symlink() and not (base / name).resolve().is_relative_to(inside):
+                continue
             found.append((rel, base / name))
     return found
 

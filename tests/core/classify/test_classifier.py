@@ -122,7 +122,9 @@ def test_model_refuses_another_taxonomy(classifier, taxonomy_dir, tmp_path, smal
     with (other / "categories.csv").open("a", encoding="utf-8") as handle:
         handle.write("brand_new_leaf;footwear;Brand new leaf\n")
     changed = load_taxonomy(other)
-    with pytest.raises(ModelTaxonomyMismatch, match="trained on taxonomy"):
+    with pytest.raises(
+        ModelTaxonomyMismatch, match=r"categories new since the model was trained \(1\): brand_new_leaf"
+    ):
         classifier.check_taxonomy(changed)
     with pytest.raises(ModelTaxonomyMismatch):
         classify_delivery(open_delivery(small_delivery), classifier=classifier, taxonomy=changed)

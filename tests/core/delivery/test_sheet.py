@@ -182,6 +182,20 @@ def test_find_sheets_any_depth_case_insensitive_not_hidden(tmp_path):
     assert found == ["top.CSV", "a/notes.TXT", "a/b/deep.tsv"]
 
 
+def test_links_out_of_the_delivery_are_not_part_of_it(tmp_path):
+    """A symlink to a file elsewhere (/etc/passwd, a home folder) is never read or shown; one inside is."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.csv").write_text("root:x:0:0\n")
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    (delivery / "products.csv").write_text("sku;name\nA1;Shirt\n")
+    (delivery / "elsewhere.csv").symlink_to(outside / "secret.csv")
+    (delivery / "alias.csv").symlink_to(delivery / "products.csv")
+    found = sorted(p.name for p in find_sheets(delivery))
+    assert found == ["alias.csv", "products.csv"]
+
+
 def test_excel_sep_line_declares_the_delimiter(tmp_path):
     info, rows = read_sheet(_sheet(tmp_path, "sep=|\r\nsku|name, long\r\nA1|Shirt, blue\r\n"))
     assert info.delimiter == "|"

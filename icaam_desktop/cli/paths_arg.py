@@ -122,16 +122,19 @@ def taxonomy_arg(value: str | Path):
 
 
 def classifier_arg(model: str | None, *, taxonomy, device: str):
-    """Load ``--model`` (else the activated model, else the shipped default) and check it fits ``taxonomy``."""
-    from icaam_desktop.core.classify import ModelError, ModelTaxonomyMismatch, load_classifier
-    from icaam_desktop.core.training.tracking import active_model_dir
+    """Load ``--model`` (else the model the settings or an activation name, else the shipped default, as the
+    window does, with the settings' thresholds) and check it fits ``taxonomy``."""
+    from icaam_desktop.core.classify import ModelError, ModelTaxonomyMismatch
+    from icaam_desktop.core.model_choice import load_configured_classifier
+    from icaam_desktop.core.settings import SettingsError, load_settings
 
-    folder = existing_dir(model, "model folder") if model else active_model_dir()
+    if model:
+        existing_dir(model, "model folder")
     try:
-        classifier = load_classifier(folder, device=device)
+        classifier = load_configured_classifier(model, device=device, settings=load_settings())
         classifier.check_taxonomy(taxonomy)
     except ModelTaxonomyMismatch as exc:
         raise UsageError(str(exc)) from exc
-    except (ModelError, RuntimeError, ValueError) as exc:
+    except (ModelError, SettingsError, RuntimeError, ValueError) as exc:
         raise UsageError(f"cannot load the model: {exc}") from exc
     return classifier

@@ -113,18 +113,9 @@ def job_import_taxonomy(progress, cancel: CancelToken, *, folder: Path, workspac
 def job_load_classifier(progress, cancel: CancelToken, *, settings: Settings):
     """Import torch and load the model (seconds): always after the window is on screen."""
     progress(0, None, "Loading the model (torch)…")
-    from icaam_desktop.core.classify import load_classifier
-    from icaam_desktop.gui.training import active_model_folder
+    from icaam_desktop.core.model_choice import load_configured_classifier
 
-    classifier = load_classifier(active_model_folder(settings.model_path), device=settings.device)
-    if settings.thresholds:  # the analyst's per-level thresholds override the model card's
-        levels = len(getattr(classifier, "thresholds", []) or [])
-        if levels and len(settings.thresholds) != levels:
-            raise ValueError(
-                f"the model has {levels} levels but the settings give {len(settings.thresholds)} thresholds: "
-                f"set {levels} (File > Settings…) or leave them empty for the model's own"
-            )
-        classifier.thresholds = [float(t) for t in settings.thresholds]
+    classifier = load_configured_classifier(device=settings.device, settings=settings)
     options = getattr(classifier, "options", None)
     if options is not None and getattr(getattr(classifier, "device", None), "type", "cpu") == "cpu":
         # Decode in the worker thread, not in forked DataLoader processes: forking a process the size of

@@ -15,12 +15,10 @@ from icaam_desktop.core.taxonomy import Taxonomy
 
 
 def active_model_folder(model_path: str = "") -> Path:
-    """The model the app uses: the settings' path, else the activated one, else the shipped default."""
-    if model_path:
-        return Path(model_path)
-    from icaam_desktop.core.training.tracking import active_model_dir
+    """The model the app uses (``core.model_choice.model_folder``: the same rule as the CLI)."""
+    from icaam_desktop.core.model_choice import model_folder
 
-    return active_model_dir() or paths.models_dir() / "default"
+    return model_folder(model_path)
 
 
 def catalogue_problem(text: str, session, *, what: str) -> tuple[Path, str | None]:

@@ -156,3 +156,14 @@ def test_a_model_with_broken_weights_is_a_clear_error(tmp_path, taxonomy_dir, ca
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "cannot load the model: cannot read" in err and "as safetensors weights" in err
+
+
+def test_the_cli_uses_the_settings_thresholds_like_the_window(tmp_path, taxonomy_dir, capsys):
+    from icaam_desktop.core.settings import Settings, save_settings
+
+    save_settings(Settings(thresholds=[0.0, 0.0, 0.0]))  # every level of every product passes
+    delivery = demo_delivery(tmp_path / "nw", 3)
+    out = tmp_path / "p.csv"
+    assert main(["classify", str(delivery), "--taxonomy", str(taxonomy_dir), "--out", str(out), "--device", "cpu"]) == 0
+    rows = read_csv(out)
+    assert [r["status"] for r in rows] == ["auto"] * 3 and all(r["category_code"] == r["leaf_code"] for r in rows)

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "map_cmd",
     "export_cmd",
     "train_cmd",
+    "retrain_cmd",
     "eval_cmd",
     "audit_cmd",
     "models_cmd",

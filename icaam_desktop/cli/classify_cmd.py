@@ -103,6 +103,7 @@ def _classify(args, folder: Path, taxonomy, out: Path, workspace) -> int:
     from icaam_desktop.core.classify.run import classify_delivery
     from icaam_desktop.core.delivery import open_delivery
     from icaam_desktop.core.delivery.model import DeliveryError, SheetChoiceError
+    from icaam_desktop.core.store.taxonomy_rows import META_ACTIVE_TAXONOMY
 
     classifier = classifier_arg(args.model, taxonomy=taxonomy, device=args.device)
     classifier.options.compile = {"auto": None, "on": True, "off": False}[args.compile]
@@ -117,6 +118,8 @@ def _classify(args, folder: Path, taxonomy, out: Path, workspace) -> int:
             )
     except (SheetChoiceError, DeliveryError) as exc:
         raise UsageError(str(exc)) from exc
+    if workspace is not None and workspace.get_meta(META_ACTIVE_TAXONOMY) != taxonomy.fingerprint:
+        workspace.import_taxonomy(taxonomy)  # the workspace then stands alone (review, map, retrain, export)
     with progress_bar("classify", enabled=None) as progress:
         preds = classify_delivery(
             delivery,

@@ -417,17 +417,30 @@ class Controller(QObject):
             workspace_path=self.workspace_path,
             taxonomy=self.session.taxonomy,
             delivery=self.session.delivery.name,
+            tracking_uri=self.settings.mlflow_tracking_uri,
         )
 
-    def _retrained(self, result) -> None:
+    def _retrained(self, outcome) -> None:
+        result, others = outcome
         self.classifier = result.classifier
         self.classifier_changed.emit(result.classifier)
         self.message.emit(
             f"Retrained on {result.n_corrections} corrections in {result.total_seconds:.1f} s: "
             f"corrections fit {result.corrections_fit_before:.0%} -> {result.corrections_fit_after:.0%}; "
-            f"model {result.version} (activated). Re-classifying…"
+            f"model {result.version} (activated)"
+            + (f"; classifying the {len(others)} products without cached photos…" if others else "")
         )
-        self.classify()
+        if self.session is None:
+            return
+        if others:  # the run skips the products re-predicted from the cache (same model version)
+            self.classify()
+        else:  # every product was re-predicted from the cache: show the saved predictions
+            self.run(
+                job_saved_predictions,
+                "Reading the new predictions",
+                self._for_open_session("Reading the new predictions of", self._classified),
+                session=self.session,
+            )
 
     def _classifier_loaded(self, classifier) -> None:
         # torch and the model add hundreds of thousands of long-lived objects; a full cyclic GC

@@ -147,20 +147,46 @@ def job_activate(progress, cancel: CancelToken, *, model_dir: Path, tracking_uri
 
 
 def job_retrain_head(
-    progress, cancel: CancelToken, *, classifier, workspace_path: Path, taxonomy: Taxonomy, delivery: str
+    progress,
+    cancel: CancelToken,
+    *,
+    classifier,
+    workspace_path: Path,
+    taxonomy: Taxonomy,
+    delivery: str,
+    tracking_uri: str = "",
 ):
-    """Head-only retrain on the analyst's decisions; the new model is saved and activated for next time."""
+    """Head-only retrain on the analyst's decisions (tracked in MLflow); the new model is saved, activated,
+    and the delivery re-predicted from the embeddings the retrain cached. Returns (result, others): the
+    ids still needing a classifier run (photos never embedded)."""
     from icaam_desktop.core.store import Workspace
-    from icaam_desktop.core.training.headonly import retrain_head
-    from icaam_desktop.core.training.tracking import activate_model
+    from icaam_desktop.core.training.headonly import repredict_from_cache, retrain_head
+    from icaam_desktop.core.training.tracking import activate_model, tracked_run
 
     with Workspace.open(workspace_path) as ws:
-        result = retrain_head(
-            classifier=classifier, workspace=ws, taxonomy=taxonomy, delivery=delivery, progress=progress, cancel=cancel
+        with tracked_run(
+            tracking_uri=tracking_uri,
+            run_name="head-only retrain",
+            params={"delivery": delivery, "from": classifier.version},
+            tags={"icaam.started_from": "desktop"},
+            progress=progress,
+        ) as tracker:
+            result = retrain_head(
+                classifier=classifier,
+                workspace=ws,
+                taxonomy=taxonomy,
+                delivery=delivery,
+                tracker=tracker,
+                progress=progress,
+                cancel=cancel,
+            )
+        if result.model_dir is not None:
+            activate_model(result.model_dir)
+        progress(0, None, "re-predicting from the cached embeddings")
+        _, others = repredict_from_cache(
+            classifier=result.classifier, workspace=ws, taxonomy=taxonomy, delivery=delivery
         )
-    if result.model_dir is not None:
-        activate_model(result.model_dir)
-    return result
+    return result, others
 
 
 def job_evaluate(

@@ -280,11 +280,9 @@ def embed_with_cache(
 
     Returns (embeddings [n_ok, d], indices of the paths that decoded, n_embedded, n_cached).
     """
-    from icaam_desktop.core.store import image_key
-
-    keys = [image_key(p) for p in paths]
-    cached = workspace.get_embeddings(classifier.backbone_id, keys)
-    todo = sorted({k: p for k, p in zip(keys, paths, strict=True) if k not in cached}.items())
+    keys = [_key(p) for p in paths]  # None: the photo is gone since it was imported
+    cached = workspace.get_embeddings(classifier.backbone_id, [k for k in keys if k])
+    todo = sorted({k: p for k, p in zip(keys, paths, strict=True) if k and k not in cached}.items())
     if todo:
         emb, errors = classifier.embed_paths(
             [p for _, p in todo], batch_size=EMBED_BATCH, progress=progress, cancel=cancel
@@ -298,6 +296,16 @@ def embed_with_cache(
     matrix = np.stack([cached[keys[i]] for i in ok]) if len(ok) else np.zeros((0, dim), dtype=np.float32)
     n_cached = len(keys) - len(todo)
     return matrix.astype(np.float32, copy=False), ok, len(todo), n_cached
+
+
+def _key(path: Path) -> str | None:
+    """The photo's cache key, or None when it cannot be read any more (moved or deleted since the import)."""
+    from icaam_desktop.core.store import image_key
+
+    try:
+        return image_key(path)
+    except OSError:
+        return None
 
 
 def _to_training_set(classifier, examples: list[_Example], emb: np.ndarray, ok: np.ndarray) -> TrainingSet:
@@ -540,12 +548,11 @@ def predict_cached(*, classifier, workspace, taxonomy: Taxonomy, delivery: str) 
     aggregated per product exactly as ``Classifier.predict_products`` does.
     """
     from icaam_desktop.core.classify.hierarchy import LevelIndex, aggregate_images, build_predictions
-    from icaam_desktop.core.store import image_key
 
     classifier.check_taxonomy(taxonomy)
     products = workspace.products(delivery)
-    keys = {p.product_id: [image_key(im.path) for im in p.images if im.ok] for p in products}
-    cached = workspace.get_embeddings(classifier.backbone_id, [k for ks in keys.values() for k in ks])
+    keys = {p.product_id: [_key(im.path) for im in p.images if im.ok] for p in products}
+    cached = workspace.get_embeddings(classifier.backbone_id, [k for ks in keys.values() for k in ks if k])
     ready = [p for p in products if keys[p.product_id] and all(k in cached for k in keys[p.product_id])]
     ready_ids = {p.product_id for p in ready}
     others = [p.product_id for p in products if p.product_id not in ready_ids]
@@ -567,3 +574,17 @@ def predict_cached(*, classifier, workspace, taxonomy: Taxonomy, delivery: str) 
         reasons=[[f"{im.rel}: {im.verdict} ({im.reason})" for im in p.images if not im.ok] for p in ready],
     )
     return predictions, others
+
+
+def repredict_from_cache(*, classifier, workspace, taxonomy: Taxonomy, delivery: str) -> tuple[int, list[str]]:
+    """After a head-only retrain: save new predictions for every product whose photos are all cached.
+
+    Returns (how many were re-predicted, ids of the others). The others still need a classifier run,
+    which skips the ones done here (the same model version).
+    """
+    predictions, others = predict_cached(
+        classifier=classifier, workspace=workspace, taxonomy=taxonomy, delivery=delivery
+    )
+    if predictions:
+        workspace.save_predictions(delivery, predictions)
+    return len(predictions), others

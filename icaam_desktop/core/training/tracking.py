@@ -17,7 +17,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -288,6 +289,41 @@ def _start_run(uri, experiment, run_name, params, dataset_fingerprint, tags) -> 
         extra["dataset_fingerprint"] = dataset_fingerprint
     tracker.log_params({**params, **extra})
     return tracker
+
+
+@contextmanager
+def tracked_run(
+    *,
+    tracking: bool = True,
+    tracking_uri: str | None = None,
+    run_name: str,
+    params: Mapping[str, Any],
+    tags: Mapping[str, Any] | None = None,
+    dataset: Iterable[tuple[str, str]] | None = None,
+    progress=None,
+) -> Iterator[RunTracker | None]:
+    """A run for one training job, or None: the job runs untracked when tracking is off or the store is
+    unusable (``progress`` says why: a tracking problem never costs a training run). The run ends
+    FINISHED, KILLED (cancel, Ctrl-C) or FAILED with the job. ``dataset``: (sku, leaf) pairs to fingerprint.
+    """
+    tracker = None
+    if tracking:
+        try:
+            tracker = start_run(
+                tracking_uri=tracking_uri or None,
+                run_name=run_name,
+                params=params,
+                dataset_fingerprint=dataset_fingerprint(dataset) if dataset is not None else None,
+                tags=tags,
+            )
+        except Exception as exc:  # noqa: BLE001 - training without tracking beats no training
+            if progress is not None:
+                progress(0, None, f"training without MLflow tracking ({exc})")
+    if tracker is None:
+        yield None
+        return
+    with tracker:
+        yield tracker
 
 
 # ----------------------------------------------------------------------------- the model picker

@@ -585,32 +585,24 @@ def train_tracked(
     tags: dict | None = None,
     **train_kwargs,
 ) -> TrainResult:
-    """``train_classifier`` inside an MLflow run: the one way the CLI and the window train.
+    """``train_classifier`` inside an MLflow run (``tracking.tracked_run``): the one way the CLI and the
+    window train."""
+    from icaam_desktop.core.training.data import load_catalog
+    from icaam_desktop.core.training.tracking import tracked_run
 
-    The run ends FINISHED, KILLED (cancel, Ctrl-C) or FAILED with the training. When the tracking
-    store cannot be opened the training still runs, untracked, and ``progress`` says why: a
-    tracking problem never costs a training run.
-    """
-    progress: Progress = train_kwargs.get("progress") or no_progress
-    tracker = None
+    dataset = None
     if tracking:
-        try:
-            from icaam_desktop.core.training.data import load_catalog
-            from icaam_desktop.core.training.tracking import dataset_fingerprint, start_run
-
-            items = load_catalog(train_kwargs["catalog"], taxonomy=train_kwargs["taxonomy"]).items
-            tracker = start_run(
-                tracking_uri=tracking_uri or None,
-                run_name=run_name,
-                params=params,
-                dataset_fingerprint=dataset_fingerprint((it.sku, it.leaf) for it in items),
-                tags=tags,
-            )
-        except Exception as exc:  # noqa: BLE001 - training without tracking beats no training
-            progress(0, None, f"training without MLflow tracking ({type(exc).__name__}: {exc})")
-    if tracker is None:
-        return train_classifier(**train_kwargs)
-    with tracker:
+        items = load_catalog(train_kwargs["catalog"], taxonomy=train_kwargs["taxonomy"]).items
+        dataset = [(it.sku, it.leaf) for it in items]
+    with tracked_run(
+        tracking=tracking,
+        tracking_uri=tracking_uri,
+        run_name=run_name,
+        params=params,
+        tags=tags,
+        dataset=dataset,
+        progress=train_kwargs.get("progress"),
+    ) as tracker:
         return train_classifier(tracker=tracker, **train_kwargs)
 
 

@@ -209,6 +209,11 @@ def sample_values(session: ReviewSession) -> dict[str, list[str]]:
     return samples
 
 
+def _model_key(settings: Settings) -> tuple:
+    """The settings that decide which model is loaded, and how."""
+    return (settings.model_path, settings.device, tuple(settings.thresholds))
+
+
 # -- the controller (GUI thread) -----------------------------------------------------------------
 class Controller(QObject):
     session_changed = Signal(object)  # ReviewSession | None
@@ -235,6 +240,7 @@ class Controller(QObject):
         self._pending_after_model: list = []
         self.jobs: list[Job] = []
         self._decided_during_job: set[str] = set()
+        self._loading_for: tuple | None = None  # the settings the model in flight is being loaded with
 
     # -- plumbing ----------------------------------------------------------------------------
     def run(self, fn, title: str, on_result, *, connect=None, **kwargs) -> Job:
@@ -273,11 +279,7 @@ class Controller(QObject):
 
     def save_settings(self, settings: Settings | None = None) -> None:
         if settings is not None:
-            model_changed = (settings.model_path, settings.device, settings.thresholds) != (
-                self.settings.model_path,
-                self.settings.device,
-                self.settings.thresholds,
-            )
+            model_changed = _model_key(settings) != _model_key(self.settings)
             self.settings = settings
             if model_changed:
                 self.classifier = None
@@ -380,7 +382,8 @@ class Controller(QObject):
         """Load the model in a worker. ``quiet`` (start-up): a missing model is a status note, not a dialog."""
         if self.classifier is not None or self._classifier_job is not None:
             return self._classifier_job
-        job = Job(partial(job_load_classifier, settings=self.settings), name="Loading the model")
+        job = Job(partial(job_load_classifier, settings=copy.deepcopy(self.settings)), name="Loading the model")
+        self._loading_for = _model_key(self.settings)
         job.signals.result.connect(self._classifier_loaded)
         if quiet:
             job.signals.error.connect(lambda message, _details: self.model_problem.emit(message))
@@ -443,6 +446,8 @@ class Controller(QObject):
             )
 
     def _classifier_loaded(self, classifier) -> None:
+        if self._loading_for != _model_key(self.settings):
+            return  # the settings changed while it loaded: _classifier_job_done loads the right one
         # torch and the model add hundreds of thousands of long-lived objects; a full cyclic GC
         # pass over them takes tens of ms on the GUI thread. Freezing them out of the collector
         # keeps later collections short (they only scan objects created from now on).
@@ -455,6 +460,9 @@ class Controller(QObject):
 
     def _classifier_job_done(self) -> None:
         self._classifier_job = None
+        if self.classifier is None and self._loading_for != _model_key(self.settings):
+            self.load_classifier(quiet=True)  # keeps the actions waiting for a model
+            return
         self._pending_after_model.clear()
 
     def classify(self) -> Job | None:

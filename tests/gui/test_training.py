@@ -177,3 +177,18 @@ def test_threshold_settings_override_the_model(window, qtbot):
     with qtbot.waitSignal(job.signals.finished, timeout=300_000):
         pass
     assert errors and "3 levels" in errors[0][1]
+
+
+@pytest.mark.slow
+def test_settings_saved_while_the_model_loads_are_not_lost(window, qtbot):
+    """The model in flight was loaded with the old settings: the new ones must win, not the first to finish."""
+    import copy
+
+    c = window.controller
+    c.settings.device = "cpu"
+    c.load_classifier()
+    changed = copy.deepcopy(c.settings)
+    changed.thresholds = [0.4, 0.5, 0.6]
+    c.save_settings(changed)  # while the first load runs
+    qtbot.waitUntil(lambda: c.classifier is not None and c._classifier_job is None, timeout=300_000)
+    assert c.classifier.thresholds == [0.4, 0.5, 0.6]

@@ -202,9 +202,7 @@ def write_products(handle, result, taxonomy) -> None:
 
 def _summary(result, out_dir: Path) -> int:
     matched = [m for m in result.columns if m.attribute]
-    from icaam_desktop.core.mapping.mapper import OTHER_TARGET_NOTE
-
-    unmapped = [v for v in result.values if v.option_code is None and not v.reasons[0].startswith(OTHER_TARGET_NOTE)]
+    unmapped = [v for v in result.values if v.option_code is None and not v.fits_other_attribute]
     mapped = sum(1 for v in result.values if v.option_code)
     with_problems = [
         p for p in result.products.values() if any("not an option" in x or "not a" in x for x in p.problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from icaam_desktop.core.store import Workspace
 from tests.gui.conftest import open_demo_window
@@ -117,3 +118,19 @@ def test_change_keeps_a_column_with_two_attributes_and_can_set_several_or_none(m
 
     _answer_chooser(qtbot, view, uncheck_all)
     assert columns.rows[row].attributes == []
+
+
+def test_a_value_of_the_columns_other_attribute_is_not_shown_as_an_error(mapped):
+    """Material feeds material (shoes) and fabric (clothes): "leather" under fabric is fine, grey, last, not counted."""
+    window, _db = mapped
+    view = window.mapping
+    view.attribute_combo.setCurrentIndex(view.attribute_combo.findData("fabric"))
+    rows = view.value_model.rows
+    theirs = [i for i, v in enumerate(rows) if v.fits_other_attribute]
+    assert theirs and theirs == list(range(len(rows) - len(theirs), len(rows)))  # listed last
+    leather = next(i for i in theirs if rows[i].supplier_value.lower() == "leather")
+    model = view.value_model
+    assert model.data(model.index(leather, 1)) == "— (the other attribute's value) —"
+    assert model.data(model.index(leather, 0), Qt.ItemDataRole.BackgroundRole) is None  # not red
+    assert view.value_model.unmapped() == sum(v.option_code is None and not v.fits_other_attribute for v in rows)
+    assert "0 supplier values without an option" in view.summary.text()

@@ -15,6 +15,7 @@ from icaam_desktop.core.mapping.assign import (
 )
 from icaam_desktop.core.mapping.embeddings import EmbeddingModelError, TextEmbedder, default_embedder
 from icaam_desktop.core.mapping.model import (
+    OTHER_TARGET_NOTE,
     SOURCE_MEMORY,
     ColumnMatch,
     MappingResult,
@@ -363,9 +364,6 @@ def _value_matches(
     return out
 
 
-OTHER_TARGET_NOTE = "an option of this column's other attribute"
-
-
 def _note_sibling_values(columns: list[ColumnMatch], values: list[ValueMatch]) -> None:
     """A two-target column's value that fits the other attribute is not a problem of this one: say so."""
     targets: dict[str, set[str]] = {}
@@ -388,7 +386,7 @@ def _add_value_reasons(columns: list[ColumnMatch], values: list[ValueMatch], tax
         if attribute is None or not attribute.is_select or match.source == SOURCE_MEMORY:
             continue
         mine = [v for v in values if v.attribute == attribute.code]
-        theirs = sum(1 for v in mine if v.option_code is None and v.reasons[0].startswith(OTHER_TARGET_NOTE))
+        theirs = sum(1 for v in mine if v.fits_other_attribute)
         mapped = sum(v.option_code is not None for v in mine)
         note = f" ({theirs} more fit the other attribute)" if theirs else ""
         match.reasons.insert(1, f"{mapped}/{len(mine) - theirs} values map to options{note}")

@@ -24,6 +24,9 @@ class ColumnMatch:
     source: str = SOURCE_MODEL
 
 
+OTHER_TARGET_NOTE = "an option of this column's other attribute"
+
+
 @dataclass
 class ValueMatch:
     """One distinct supplier value of a column mapped to an option code (None = unmapped)."""
@@ -34,6 +37,12 @@ class ValueMatch:
     confidence: float
     reasons: list[str] = field(default_factory=list)
     source: str = SOURCE_MODEL
+
+    @property
+    def fits_other_attribute(self) -> bool:
+        """Unmapped here, but an option of the other attribute its two-attribute column feeds (e.g. a shoe's
+        "leather" under fabric, when the column also feeds material): not a problem of this attribute."""
+        return self.option_code is None and bool(self.reasons) and self.reasons[0].startswith(OTHER_TARGET_NOTE)
 
 
 @dataclass

@@ -22,6 +22,7 @@ FIELD_COLUMN_PREFIX = "column:"
 FIELD_VALUE_PREFIX = "value:"
 ACCEPTED_BRUSH = QBrush(QColor("#e6effc"))
 UNMAPPED_BRUSH = QBrush(QColor("#fde2e1"))
+OTHER_ATTRIBUTE_BRUSH = QBrush(QColor("#8a8f98"))  # grey text: fine, it belongs to the column's other attribute
 LOW_BRUSH = QBrush(QColor("#fff1d6"))
 LOW_CONFIDENCE = 0.6
 
@@ -117,7 +118,11 @@ class ValueMappingModel(RowTableModel):
 
     def set_rows(self, rows: list[ValueMatch], taxonomy: Taxonomy | None) -> None:
         self.beginResetModel()
-        self.rows = sorted(rows, key=lambda v: (v.option_code is not None, v.confidence, v.supplier_value.lower()))
+        # unmapped first, then the least confident; values that belong to the column's other attribute last
+        self.rows = sorted(
+            rows,
+            key=lambda v: (v.fits_other_attribute, v.option_code is not None, v.confidence, v.supplier_value.lower()),
+        )
         self.taxonomy = taxonomy
         self.endResetModel()
 
@@ -129,6 +134,7 @@ class ValueMappingModel(RowTableModel):
     def option_label(self, attribute: str, code: str | None) -> str:
         if not code:
             return "— unmapped —"
+
         spec = self.taxonomy.attributes.get(attribute) if self.taxonomy else None
         option = spec.option(code) if spec else None
         return option.label if option else code
@@ -143,12 +149,18 @@ class ValueMappingModel(RowTableModel):
             if col == 0:
                 return v.supplier_value
             if col == 1:
+                if v.fits_other_attribute:
+                    return "— (the other attribute's value) —"
                 label = self.option_label(v.attribute, v.option_code)
                 return f"✔ {label}" if accepted else label
             if col == 2:
                 return "analyst" if accepted else (f"{v.confidence:.0%}" if v.option_code else "")
             return "; ".join(v.reasons)
+        if role == Qt.ItemDataRole.ForegroundRole and v.fits_other_attribute:
+            return OTHER_ATTRIBUTE_BRUSH
         if role == Qt.ItemDataRole.BackgroundRole:
+            if v.fits_other_attribute:
+                return None
             if v.option_code is None:
                 return UNMAPPED_BRUSH
             if accepted:
@@ -158,4 +170,4 @@ class ValueMappingModel(RowTableModel):
         return None
 
     def unmapped(self) -> int:
-        return sum(1 for v in self.rows if v.option_code is None)
+        return sum(1 for v in self.rows if v.option_code is None and not v.fits_other_attribute)

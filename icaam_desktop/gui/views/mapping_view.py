@@ -202,14 +202,20 @@ class MappingView(QWidget):
             self.values.setdefault(v.attribute, []).append(v)
         self.attribute_combo.blockSignals(True)
         self.attribute_combo.clear()
-        for attribute in sorted(self.values, key=lambda a: -sum(v.option_code is None for v in self.values[a])):
-            n_unmapped = sum(v.option_code is None for v in self.values[attribute])
+
+        def unmapped_of(attribute: str) -> int:
+            return sum(v.option_code is None and not v.fits_other_attribute for v in self.values[attribute])
+
+        for attribute in sorted(self.values, key=lambda a: -unmapped_of(a)):
+            n_unmapped = unmapped_of(attribute)
             suffix = f"  ({n_unmapped} unmapped)" if n_unmapped else ""
             self.attribute_combo.addItem(self.columns.attribute_label(attribute) + suffix, attribute)
         self.attribute_combo.blockSignals(False)
         self._show_values()
         mapped = sum(1 for r in rows if r.attributes)
-        unmapped = sum(1 for vs in self.values.values() for v in vs if v.option_code is None)
+        unmapped = sum(
+            1 for vs in self.values.values() for v in vs if v.option_code is None and not v.fits_other_attribute
+        )
         self.summary.setText(
             f"{mapped} of {len(rows)} columns mapped · {unmapped} supplier values without an option "
             f"(highlighted red) · amber = low confidence, blue = accepted by you"

@@ -27,8 +27,11 @@ from icaam_desktop.gui.workers import Job
 MAX_SAMPLES = 4
 
 
-class NoTaxonomy(Exception):
-    """The workspace has no retailer taxonomy to review against yet."""
+class NeedsTaxonomy:
+    """The workspace has no retailer taxonomy yet: the analyst must import one, then the folder opens."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
 
 
 class NeedsSheet:
@@ -48,7 +51,7 @@ def job_open_delivery(
     workspace_path: Path,
     taxonomy_dir: Path | None,
     sheet: str | None = None,
-) -> ReviewSession | NeedsSheet:
+) -> ReviewSession | NeedsSheet | NeedsTaxonomy:
     """Open (or re-open by name) a delivery, import it into the workspace, read its stored state."""
     from icaam_desktop.core.delivery import DeliveryError, SheetChoiceError, open_delivery
     from icaam_desktop.core.store import Workspace
@@ -62,7 +65,7 @@ def job_open_delivery(
             taxonomy = load_taxonomy(taxonomy_dir)
             ws.import_taxonomy(taxonomy)
         if taxonomy is None:
-            raise NoTaxonomy("The workspace has no retailer taxonomy yet: use File > Import taxonomy… first.")
+            return NeedsTaxonomy(folder)
         if folder is not None:
             try:
                 delivery = open_delivery(folder, sheet=sheet, progress=progress, cancel=cancel)
@@ -222,6 +225,7 @@ class Controller(QObject):
     classifier_changed = Signal(object)
     job_started = Signal(object, str)  # Job, title
     sheet_needed = Signal(object)  # NeedsSheet
+    taxonomy_needed = Signal(object)  # NeedsTaxonomy
     exported = Signal(object)  # core.export.ExportReport
     model_problem = Signal(str)  # the model could not be loaded (start-up: shown in the status bar)
     failed = Signal(str, str, str)  # title, message, details
@@ -336,9 +340,12 @@ class Controller(QObject):
             return self.open_delivery(name=self.settings.last_delivery)
         return None
 
-    def _opened(self, session: ReviewSession | NeedsSheet) -> None:
+    def _opened(self, session: ReviewSession | NeedsSheet | NeedsTaxonomy) -> None:
         if isinstance(session, NeedsSheet):
             self.sheet_needed.emit(session)
+            return
+        if isinstance(session, NeedsTaxonomy):
+            self.taxonomy_needed.emit(session)
             return
         try:
             session.workspace = self._gui_workspace()
@@ -360,11 +367,18 @@ class Controller(QObject):
         columns, values = session.stored_mapping
         self._show_mapping(columns, values)
 
-    def import_taxonomy(self, folder: Path) -> Job:
+    def import_taxonomy(self, folder: Path, *, then_open: Path | None = None) -> Job:
+        """Import a PIM taxonomy export into the workspace; ``then_open``: a delivery folder to open after."""
+
+        def connect(job: Job) -> None:
+            if then_open is not None:
+                job.signals.result.connect(lambda _taxonomy: self.open_delivery(then_open))
+
         return self.run(
             job_import_taxonomy,
             "Importing taxonomy",
             self._taxonomy_imported,
+            connect=connect,
             folder=Path(folder),
             workspace_path=self.workspace_path,
         )

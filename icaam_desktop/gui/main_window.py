@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         c.classifier_changed.connect(self._classifier_changed)
         c.job_started.connect(self.status.track)
         c.sheet_needed.connect(self._choose_sheet)
+        c.taxonomy_needed.connect(self._ask_for_taxonomy)
         c.model_problem.connect(self._model_problem)
         c.failed.connect(lambda title, message, details: show_error(self, title, message, details))
         c.message.connect(lambda text: self.status.show_message(text, 8000))
@@ -271,10 +272,27 @@ class MainWindow(QMainWindow):
         if ok and sheet:
             self.controller.open_delivery(needs.folder, sheet=sheet)
 
-    def import_taxonomy_dialog(self) -> None:
+    def import_taxonomy_dialog(self, *, then_open: Path | None = None) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Import a PIM taxonomy export folder")
         if folder:
-            self.controller.import_taxonomy(Path(folder))
+            self.controller.import_taxonomy(Path(folder), then_open=then_open)
+
+    def _ask_for_taxonomy(self, needs) -> None:
+        """Opening a delivery in a workspace without a taxonomy: offer to import one, then open it."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Import the retailer's taxonomy first",
+            "This workspace has no retailer taxonomy yet. Products are reviewed against the retailer's "
+            "categories and attributes, so import its PIM export (categories.csv, attributes.csv, …) first.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("taxonomyNeeded")
+        importing = box.addButton("Import taxonomy…", QMessageBox.ButtonRole.AcceptRole)
+        self._taxonomy_box = box  # reachable for tests and screenshots
+        box.exec()
+        if box.clickedButton() is importing:
+            self.import_taxonomy_dialog(then_open=needs.folder)
 
     def delivery_report(self) -> ReportDialog | None:
         """What was detected in the open delivery and every problem with its rows and files."""

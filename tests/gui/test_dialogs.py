@@ -51,6 +51,35 @@ def test_import_taxonomy_into_the_workspace(qtbot, tmp_path, taxonomy_dir):
     window.close()
 
 
+def test_opening_a_delivery_without_a_taxonomy_offers_the_import_then_opens_it(
+    qtbot, tmp_path, taxonomy_dir, monkeypatch
+):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.catalogue import demo_delivery
+
+    window = MainWindow(db=str(tmp_path / "ws.sqlite"), load_model=False)
+    qtbot.addWidget(window)
+    folder = demo_delivery(tmp_path / "nw", 3)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(taxonomy_dir))
+
+    def press_import():
+        box = getattr(window, "_taxonomy_box", None)
+        if box is None or not box.isVisible():
+            QTimer.singleShot(20, press_import)
+            return
+        assert "no retailer taxonomy yet" in box.text()
+        next(b for b in box.buttons() if b.text() == "Import taxonomy…").click()
+
+    QTimer.singleShot(0, press_import)
+    with qtbot.waitSignal(window.controller.session_changed, timeout=60_000):
+        window.controller.open_delivery(folder)
+    assert window.controller.session.delivery.name == "nw"
+    assert window.grid_model.rowCount() == 3
+    window.close()
+
+
 def test_error_dialog_has_details(qtbot):
     box = show_error(None, "Opening x", "The sheet has no id column", "Traceback ...")
     qtbot.addWidget(box)

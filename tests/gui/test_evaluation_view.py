@@ -48,6 +48,22 @@ def test_evaluation_shows_confusion_and_the_products_of_a_cell(qtbot, tmp_path, 
     listed = [dialog.products.item(i).text() for i in range(dialog.products.count())]
     assert all(truth[pid] == labels[row] for pid in listed)  # true leaf of every listed product is the row's
 
+    # A wide level numbers its columns (the row's number) and names them in tooltips.
+    from icaam_desktop.gui.views import evaluation_view
+
+    evaluation_view.NAMED_COLUMNS, named = 2, evaluation_view.NAMED_COLUMNS
+    try:
+        dialog._show_matrix()
+    finally:
+        evaluation_view.NAMED_COLUMNS = named
+    assert dialog.matrix.horizontalHeaderItem(0).text() == "1"
+    assert dialog.matrix.verticalHeaderItem(0).text().startswith("1  ")
+    assert dialog.matrix.horizontalHeaderItem(0).toolTip().startswith("predicted: ")
+    assert "numbered as the rows" in dialog.axes.text()
+    dialog.show_cell(row, column)
+    assert dialog.cell_label.text().startswith(f"{counts[row][column]} product(s): true ")
+    assert " 1 " not in dialog.cell_label.text()  # names, not the column numbers
+
     # A second run can be cancelled from the dialog's own Cancel button.
     job = dialog.start()
     dialog.progress.cancel_button.click()

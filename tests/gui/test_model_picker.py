@@ -25,7 +25,10 @@ def test_picker_lists_a_tracked_run_and_activates_it(qtbot, tmp_path, monkeypatc
     texts = [picker.table.item(0, c).text() for c in range(picker.table.columnCount())]
     assert texts[0] == "picker-run" and "87.5%" in texts and "25.0%" in texts
 
+    picker.table.setCurrentCell(-1, -1)
+    assert not picker.activate_button.isEnabled()  # nothing selected: nothing to activate
     picker.table.selectRow(0)
+    assert picker.activate_button.isEnabled()
     picker.activate_selected()
     qtbot.waitUntil(lambda: tracking.active_model_info() is not None, timeout=120_000)
     assert tracking.active_model_info()["run_id"] == run.run_id

@@ -155,7 +155,10 @@ class SettingsDialog(QDialog):
             ", ".join(f"{t:g}" for t in settings.thresholds), placeholderText="(the model's own, e.g. 0.9, 0.8, 0.6)"
         )
         form.addRow("Thresholds per level", self.thresholds)
-        self.embedding = QLineEdit(settings.embedding_model)
+        self.embedding = QLineEdit(
+            settings.embedding_model,
+            placeholderText="(the bundled all-MiniLM-L6-v2; or a sentence-transformers folder)",
+        )
         form.addRow("Embedding model", self.embedding)
         self.tracking = QLineEdit(
             settings.mlflow_tracking_uri, placeholderText="(local SQLite store in the user data folder)"

@@ -38,6 +38,7 @@ from icaam_desktop.gui.training import (
 from icaam_desktop.gui.views.job_progress import JobProgress
 
 SPLITS = ("test", "val", "all")
+NAMED_COLUMNS = 12  # up to this many categories, the matrix's columns carry names; beyond, numbers
 
 
 class EvaluationDialog(QDialog):
@@ -48,6 +49,7 @@ class EvaluationDialog(QDialog):
         self.resize(1000, 720)
         self.controller = controller
         self.evaluation = None
+        self._names: list[str] = []  # the categories of the matrix shown, in order
         self.thumbs = ThumbnailCache(self)
         self.thumbs.ready.connect(self._thumbnail_ready)
         layout = QVBoxLayout(self)
@@ -93,7 +95,8 @@ class EvaluationDialog(QDialog):
         self.level = QComboBox()
         self.level.currentIndexChanged.connect(self._show_matrix)
         level_row.addWidget(self.level)
-        level_row.addStretch(1)
+        self.axes = QLabel("", objectName="panelSubtitle")
+        level_row.addWidget(self.axes, 1)
         layout.addLayout(level_row)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -260,21 +263,35 @@ class EvaluationDialog(QDialog):
         labels, counts = confusion["labels"], confusion["counts"]
         taxonomy = self.controller.session.taxonomy
         names = [taxonomy.label_of(c) for c in labels]
+        self._names = names
+        # Wide levels get numbered columns (the row's number): 70 leaves then fit a screen, not 8 of them.
+        numbered = len(labels) > NAMED_COLUMNS
         self.matrix.clear()
         self.matrix.setRowCount(len(labels))
         self.matrix.setColumnCount(len(labels))
-        self.matrix.setHorizontalHeaderLabels(names)
-        self.matrix.setVerticalHeaderLabels(names)
+        self.matrix.setHorizontalHeaderLabels([str(i + 1) for i in range(len(labels))] if numbered else names)
+        self.matrix.setVerticalHeaderLabels([f"{i + 1}  {n}" for i, n in enumerate(names)] if numbered else names)
+        for j, name in enumerate(names):
+            self.matrix.horizontalHeaderItem(j).setToolTip(f"predicted: {name}")
         for i, row in enumerate(counts):
             for j, count in enumerate(row):
                 item = QTableWidgetItem(str(count) if count else "")
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                if count:
+                    item.setToolTip(f"{count} product(s): true {names[i]}, predicted {names[j]}")
                 if count and i != j:
                     item.setBackground(QColor("#f8d7d7"))
                 elif count:
                     item.setBackground(QColor("#d9f0df"))
                 self.matrix.setItem(i, j, item)
         self.matrix.resizeColumnsToContents()
+        errors = sum(c for i, row in enumerate(counts) for j, c in enumerate(row) if i != j)
+        self.axes.setText(
+            "Rows: the true category · columns: the predicted one"
+            + (" (numbered as the rows; hover for the name)" if numbered else "")
+            + f" · {errors} error(s) in red"
+        )
         self._list_mode(audit=False)
         self.cell_label.setText("Click a cell to list its products.")
 
@@ -286,8 +303,7 @@ class EvaluationDialog(QDialog):
 
     def show_cell(self, row: int, column: int) -> None:
         ids = self.cell_products(row, column)
-        labels = self.matrix.verticalHeaderItem(row).text(), self.matrix.horizontalHeaderItem(column).text()
-        self.cell_label.setText(f"{len(ids)} product(s): true {labels[0]}, predicted {labels[1]}")
+        self.cell_label.setText(f"{len(ids)} product(s): true {self._names[row]}, predicted {self._names[column]}")
         self._list_mode(audit=False)
         for pid in ids:
             self._add_product(pid, self.evaluation.products[pid].images)

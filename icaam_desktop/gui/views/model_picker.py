@@ -44,6 +44,7 @@ class ModelPickerDialog(QDialog):
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.currentCellChanged.connect(self._selection_changed)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -53,6 +54,7 @@ class ModelPickerDialog(QDialog):
         self.default_button = QPushButton("Use the shipped default")
         self.refresh_button = QPushButton("Refresh")
         self.activate_button.clicked.connect(self.activate_selected)
+        self.activate_button.setEnabled(False)
         self.default_button.clicked.connect(self.use_default)
         self.refresh_button.clicked.connect(self.refresh)
         buttons.addWidget(self.refresh_button)
@@ -79,6 +81,7 @@ class ModelPickerDialog(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, run.run_id)
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        self._selection_changed()
         where = f"active: {active_dir}" if active_dir else "active: the shipped default (models/default)"
         self.note.setText(f"{len(self.runs)} tracked run(s); {where}.")
         if active:  # bold the run the active model came from, when the record names it
@@ -88,6 +91,18 @@ class ModelPickerDialog(QDialog):
                         font = QFont(self.table.item(row, col).font())
                         font.setBold(True)
                         self.table.item(row, col).setFont(font)
+
+    def _selection_changed(self, *_args) -> None:
+        """Activate is offered only for a selected run that has a local model."""
+        row = self.table.currentRow()
+        usable = 0 <= row < len(self.runs) and self.runs[row].model_dir is not None
+        self.activate_button.setEnabled(usable)
+        if not self.runs:
+            self.activate_button.setToolTip("No tracked training run yet: train one (Classify > Train a model…)")
+        elif not usable:
+            self.activate_button.setToolTip("Select a run that has a local model")
+        else:
+            self.activate_button.setToolTip("")
 
     def activate_selected(self):
         row = self.table.currentRow()

@@ -129,7 +129,10 @@ class ProductPanel(QWidget):
         self._show_levels()
         if not enabled:
             self.title.setText("No product selected")
-            self.subtitle.setText("Open a delivery (File > Open delivery…) or the demo (Help > Open demo).")
+            self.subtitle.setText(
+                "Start with File > Import taxonomy… (the retailer's PIM export), then File > Open delivery… "
+                "(or drop a delivery folder here). To look around first: Help > Open demo."
+            )
             self.status.setText("")
             self._images = []
             self._show_image()

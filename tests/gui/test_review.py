@@ -317,3 +317,14 @@ def test_cancelling_classification_shows_the_products_already_saved(window, qtbo
     assert len(c.session.predictions) == 32
     assert sum(1 for r in window.grid_model._rows if r.status != "unclassified") == 32
     assert any(m.startswith("Classification cancelled: 32 of 50 products are classified and saved") for m in messages)
+
+
+def test_missing_attributes_are_counted_once_there_are_values(window):
+    """Before mapping every card would say "N missing"; the count appears once attribute values exist."""
+    session = window.controller.session
+    session.set_predictions(fake_predictions(session))  # every product a t-shirt (which requires attributes)
+    pid = session.products[0].product_id
+    assert session.row(pid).missing == []
+    session.values = {pid: {"brand": "FILA"}}
+    missing = session.row(pid).missing
+    assert missing and "brand" not in missing

@@ -187,7 +187,8 @@ class ReviewSession:
             category_code=code,
             category_label=category.label if category else "",
             path=category.path if category else (),
-            missing=self.missing_required(product_id),
+            # Before any attribute value exists (not mapped yet) every card would say "N missing": noise.
+            missing=self.missing_required(product_id) if self.values else [],
         )
 
     def rows(self) -> list[ProductRow]:

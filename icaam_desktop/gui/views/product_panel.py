@@ -182,7 +182,10 @@ class ProductPanel(QWidget):
                 bar.style().polish(bar)
             alt.setText(
                 ", ".join(
-                    f"{taxonomy.label_of(c)} {p:.0%}" for c, p in level.alternatives[1 : TOP_K + 1] if c != level.code
+                    # no break inside one alternative ("Dress / 0%"), only between them
+                    f"{taxonomy.label_of(c)} {p:.0%}".replace(" ", "\u00a0")
+                    for c, p in level.alternatives[1 : TOP_K + 1]
+                    if c != level.code
                 )
             )
         for r, widgets in enumerate(self._level_rows):

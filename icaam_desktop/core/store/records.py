@@ -7,15 +7,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# The store speaks the classifier's and the mapper's words; re-exported here for its users.
+from icaam_desktop.core.classify.prediction import STATUS_AUTO as STATUS_AUTO
+from icaam_desktop.core.classify.prediction import STATUS_REJECTED as STATUS_REJECTED
+from icaam_desktop.core.classify.prediction import STATUS_REVIEW as STATUS_REVIEW
 from icaam_desktop.core.errors import IcaamError
+from icaam_desktop.core.mapping.model import SOURCE_ANALYST as SOURCE_ANALYST
+from icaam_desktop.core.mapping.model import SOURCE_MEMORY as SOURCE_MEMORY
+from icaam_desktop.core.mapping.model import SOURCE_MODEL as SOURCE_MODEL
 
 if TYPE_CHECKING:
     from icaam_desktop.core.delivery.model import ImageFile
 
-# Decision sources (the same words as core/mapping's SOURCE_*).
-SOURCE_MODEL = "model"
-SOURCE_ANALYST = "analyst"
-SOURCE_MEMORY = "memory"
+# Decision sources: the mapping's words (one definition, in core/mapping/model.py).
 SOURCES = frozenset({SOURCE_MODEL, SOURCE_ANALYST, SOURCE_MEMORY})
 
 # The decision field that holds a product's category; any other product field is an attribute code.
@@ -24,15 +28,13 @@ FIELD_CATEGORY = "category"
 FIELD_COLUMN_PREFIX = "column:"  # column:<supplier column>, value = comma-joined attribute codes ("" = none)
 FIELD_VALUE_PREFIX = "value:"  # value:<attribute>:<supplier value>, value = option code ("" = none)
 
-# A product's status as the grid and the export see it. The first three are the
-# classifier's (core/classify/prediction.py); "accepted" means an analyst chose the
-# category; "unclassified" means there is neither a prediction nor a decision yet.
+# A product's status as the grid and the export see it: the classifier's three (auto, review,
+# rejected; core/classify/prediction.py), "accepted" when an analyst chose the category, and
+# "unclassified" when there is neither a prediction nor a decision yet.
 STATUS_ACCEPTED = "accepted"
-# The classifier's words, repeated here because core.classify's package imports torch.
-STATUS_AUTO = "auto"
-STATUS_REVIEW = "review"
-STATUS_REJECTED = "rejected"
 STATUS_UNCLASSIFIED = "unclassified"
+# A category decision with an empty value: the analyst rejected the product.
+REJECT_VALUE = ""
 
 
 class WorkspaceError(IcaamError):

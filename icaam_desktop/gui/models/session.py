@@ -14,22 +14,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from icaam_desktop.core.store.records import (
+    FIELD_CATEGORY,
+    REJECT_VALUE,
+    SOURCE_ANALYST,
+    STATUS_ACCEPTED,
+    STATUS_AUTO,
+    STATUS_REJECTED,
+    STATUS_REVIEW,
+    STATUS_UNCLASSIFIED,
+)
+
 if TYPE_CHECKING:  # core.classify's package imports torch; the window must start without it
     from icaam_desktop.core.classify.prediction import Prediction
     from icaam_desktop.core.delivery.model import Delivery, Product
     from icaam_desktop.core.taxonomy import Taxonomy
 
-# The same words as core/classify/prediction.py (checked by tests/gui/test_session.py).
-STATUS_AUTO = "auto"
-STATUS_REVIEW = "review"
-STATUS_REJECTED = "rejected"
-STATUS_NEW = "unclassified"  # neither a prediction nor a decision yet (the store's word)
-STATUS_ACCEPTED = "accepted"  # an analyst decided (accepted, overrode or confirmed)
+# One vocabulary with the store and the export (core/store/records.py).
+STATUS_NEW = STATUS_UNCLASSIFIED  # neither a prediction nor a decision yet
 STATUSES = (STATUS_NEW, STATUS_AUTO, STATUS_REVIEW, STATUS_REJECTED, STATUS_ACCEPTED)
-
-FIELD_CATEGORY = "category"
-SOURCE_ANALYST = "analyst"
-REJECT_VALUE = ""  # a category decision with an empty value = rejected by the analyst
 
 
 @dataclass

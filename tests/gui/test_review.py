@@ -37,6 +37,18 @@ def decisions_in_db(path):
         ).fetchall()
 
 
+def model_loaded(window, qtbot):
+    """The window's controller with the shipped model loaded on the CPU, and lists catching errors and messages."""
+    c = window.controller
+    c.settings.device = "cpu"
+    errors, messages = [], []
+    c.failed.connect(lambda *a: errors.append(a))
+    c.message.connect(messages.append)
+    with qtbot.waitSignal(c.classifier_changed, timeout=300_000):
+        c.load_classifier()
+    return c, errors, messages
+
+
 def test_status_words_match_the_core():
     from icaam_desktop.core.classify import prediction
 
@@ -234,13 +246,7 @@ def test_a_job_finishing_after_another_delivery_was_opened_leaves_that_delivery_
     """Classify the demo, open another delivery while it runs: the demo's results go to the workspace only."""
     from tests.catalogue import demo_delivery
 
-    c = window.controller
-    c.settings.device = "cpu"
-    errors, messages = [], []
-    c.failed.connect(lambda *a: errors.append(a))
-    c.message.connect(messages.append)
-    with qtbot.waitSignal(c.classifier_changed, timeout=300_000):
-        c.load_classifier()
+    c, errors, messages = model_loaded(window, qtbot)
     job = c.classify()
     done = []
     job.signals.finished.connect(lambda: done.append(True))
@@ -300,13 +306,7 @@ def test_the_delivery_report_lists_broken_rows_and_files(window, qtbot, tmp_path
 
 @pytest.mark.slow
 def test_cancelling_classification_shows_the_products_already_saved(window, qtbot):
-    c = window.controller
-    c.settings.device = "cpu"
-    errors, messages = [], []
-    c.failed.connect(lambda *a: errors.append(a))
-    c.message.connect(messages.append)
-    with qtbot.waitSignal(c.classifier_changed, timeout=300_000):
-        c.load_classifier()
+    c, errors, messages = model_loaded(window, qtbot)
     c.settings.batch_size = 8  # several batches per chunk, so the cancel lands inside the second chunk
     job = c.classify()
     # The 50 demo products are saved in chunks of 32 on a CPU: cancel once the first chunk is in.

@@ -92,6 +92,7 @@ def test_accept_override_reject_undo_write_sqlite(window, qtbot, tmp_path):
     assert badge_text(session.row(third)) == "review 55%"
     window.grid.select_product(third)
     window.reject_current()  # R
+    assert badge_text(session.row(third)) == "rejected"
     rows = decisions_in_db(db)
     assert rows == [
         (first, "category", "tshirts", "analyst", "test-model", None),

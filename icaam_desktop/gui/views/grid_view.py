@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from icaam_desktop.core.taxonomy import Taxonomy
 from icaam_desktop.gui.models.grid import ProductFilterProxy, ProductGridModel, Role
-from icaam_desktop.gui.models.session import STATUS_ACCEPTED, STATUS_COLOURS, STATUSES, ProductRow
+from icaam_desktop.gui.models.session import STATUS_AUTO, STATUS_COLOURS, STATUS_REVIEW, STATUSES, ProductRow
 
 CELL = QSize(176, 232)
 THUMB = 160
@@ -34,7 +34,7 @@ THUMB = 160
 
 def badge_text(row: ProductRow) -> str:
     """The status, with the model's confidence while the model's word is what stands (not once decided)."""
-    if row.confidence < 0 or row.status == STATUS_ACCEPTED:
+    if row.confidence < 0 or row.status not in (STATUS_AUTO, STATUS_REVIEW):  # decided, or no photo
         return row.status
     return f"{row.status} {row.confidence:.0%}"
 

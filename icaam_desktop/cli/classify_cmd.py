@@ -118,6 +118,10 @@ def _classify(args, folder: Path, taxonomy, out: Path, workspace) -> int:
             )
     except (SheetChoiceError, DeliveryError) as exc:
         raise UsageError(str(exc)) from exc
+    if not delivery.products:
+        why = "; ".join(delivery.sheet.warnings) or "its sheet has no product rows"
+        print(f"icaam: nothing to classify in {folder}: {why}", file=sys.stderr)
+        return EXIT_PROBLEMS
     if workspace is not None and workspace.get_meta(META_ACTIVE_TAXONOMY) != taxonomy.fingerprint:
         workspace.import_taxonomy(taxonomy)  # the workspace then stands alone (review, map, retrain, export)
     with progress_bar("classify", enabled=None) as progress:

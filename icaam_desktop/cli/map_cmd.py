@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 from icaam_desktop.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
-from icaam_desktop.cli.paths_arg import existing_dir, output_dir, table_arg, workspace_arg, write_files_atomically
+from icaam_desktop.cli.paths_arg import (
+    existing_dir,
+    output_dir,
+    table_arg,
+    taxonomy_arg,
+    workspace_arg,
+    write_files_atomically,
+)
 from icaam_desktop.cli.progress import progress_bar
 
 
@@ -64,16 +71,10 @@ def run_map(args: argparse.Namespace) -> int:
     from icaam_desktop.core.delivery import DeliveryError, SheetChoiceError, open_delivery
     from icaam_desktop.core.mapping.embeddings import EmbeddingModelError, SentenceEmbedder
     from icaam_desktop.core.mapping.mapper import map_delivery
-    from icaam_desktop.core.taxonomy import TaxonomyError, load_taxonomy
 
     folder = existing_dir(args.folder, "delivery folder")
-    taxonomy_dir = existing_dir(args.taxonomy, "taxonomy folder")
+    taxonomy = taxonomy_arg(args.taxonomy)  # an invalid schema is bad usage, as for every command
     out_dir = output_dir(args.out, "--out")
-    try:
-        taxonomy = load_taxonomy(taxonomy_dir)
-    except TaxonomyError as exc:
-        print(f"icaam: the taxonomy has problems: {exc}", file=sys.stderr)
-        return EXIT_PROBLEMS
     categories = None
     if args.predictions:
         leaves = {leaf.code for leaf in taxonomy.leaves()}

@@ -42,7 +42,7 @@ def progress_bar(description: str, *, enabled: bool | None = None) -> Iterator[P
 
 def _log_lines(description: str) -> Progress:
     started = time.monotonic()
-    last = {"at": -LOG_EVERY_S, "done": None}
+    last = {"at": started, "done": None}  # a job shorter than LOG_EVERY_S prints only its last line
 
     def update(done: int, total: int | None, message: str = "") -> None:
         now = time.monotonic()

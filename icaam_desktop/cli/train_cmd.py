@@ -153,8 +153,22 @@ def run(args: argparse.Namespace) -> int:
                 **({"backbone": args.backbone} if args.backbone else {}),
             )
     except Cancelled as exc:
-        print(f"icaam train: {exc}; rerun with --resume --out {out} to continue", file=sys.stderr)
+        from icaam_desktop.core.training import CHECKPOINT
+
+        if (out / CHECKPOINT).is_file():
+            print(f"icaam train: {exc}; rerun with --resume --out {out} to continue", file=sys.stderr)
+        else:
+            print("icaam train: interrupted before the first epoch finished; nothing to resume", file=sys.stderr)
         return 130
+    data = result.card.get("training_data", {})
+    skipped, undecodable = data.get("n_skipped_rows", 0), len(data.get("undecodable_photos", []))
+    if skipped or undecodable:
+        examples = [*data.get("skipped_rows", [])[:3], *data.get("undecodable_photos", [])[:2]]
+        print(
+            f"icaam train: {skipped} catalogue row(s) skipped and {undecodable} photo(s) undecodable "
+            f"(listed under training_data in {result.model_dir / 'model_card.json'}), e.g.: " + "; ".join(examples),
+            file=sys.stderr,
+        )
     test = result.metrics["test"]
     for lv in test["levels"]:
         print(f"test level {lv['depth']}: accuracy {lv['accuracy']:.4f}, macro-F1 {lv['macro_f1']:.4f}")

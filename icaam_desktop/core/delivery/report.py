@@ -25,9 +25,11 @@ class DeliveryReport:
 
 
 def count_problems(delivery: Delivery) -> int:
-    """Rejected or missing images, orphan images, products without images and row problems."""
+    """Rejected or missing images, orphan images, products without images, row problems, and a sheet
+    without any product row (a delivery of nothing is not clean)."""
     return (
-        len(delivery.rejected_images)
+        (0 if delivery.products else 1)
+        + len(delivery.rejected_images)
         + len([im for im in delivery.orphan_images if im.ok])
         + len(delivery.products_without_images)
         + len(delivery.problems)
@@ -63,6 +65,7 @@ def delivery_report(delivery: Delivery) -> DeliveryReport:
         ("orphan images", str(len(delivery.orphan_images))),
     ]
     sections = [
+        ("no products", [] if delivery.products else ["the sheet has no product rows: nothing to review"]),
         ("warnings", list(sheet.warnings)),
         ("row problems", list(delivery.problems)),
         ("rejected images", [image_line(im, f"{im.verdict}: {im.reason}") for im in rejected]),

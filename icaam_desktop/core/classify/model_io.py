@@ -81,6 +81,7 @@ def save_classifier(model: HierarchicalClassifier, *, folder: str | Path, card: 
     }
     tmp = folder / (WEIGHTS_FILE + ".tmp")
     save_file(state, str(tmp), metadata={"timm_name": str(card.get("backbone", "")), "format": "icaam-v1"})
+    os.chmod(tmp, 0o644)  # safetensors writes 0600: a model is shared (a team folder, MLflow artifacts)
     os.replace(tmp, folder / WEIGHTS_FILE)
     tmp_card = folder / (CARD_FILE + ".tmp")
     tmp_card.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")

@@ -67,6 +67,7 @@ def test_cancel_leaves_a_checkpoint_and_resume_finishes(tiny_run, taxonomy, tmp_
     assert seen == [1, 2, 3]  # epoch 1 was not redone
     assert result.epochs_run == 3 and [h["epoch"] for h in result.history] == [1, 2, 3]
     assert sorted(p.name for p in out.iterdir()) == ["model.safetensors", "model_card.json"]  # checkpoint gone
+    assert (out / "model.safetensors").stat().st_mode & 0o044 == 0o044  # readable by the team, not 0600
     card = result.card
     assert card["backbone"] == TINY and len(card["thresholds"]) == 3 and card["temperature"] > 0
     assert card["taxonomy_fingerprint"] == taxonomy.fingerprint

@@ -559,11 +559,18 @@ class Controller(QObject):
         self.mapping_changed.emit(rows, list(values))
 
     def accept_column(self, column: str, attributes: list[str]) -> None:
-        self._mapping_write(lambda ws: ws.accept_column(self.session.delivery.name, column, attributes))
+        self._mapping_write(
+            lambda ws: ws.accept_column(self.session.delivery.name, supplier_column=column, attributes=attributes)
+        )
 
     def accept_value(self, attribute: str, supplier_value: str, option: str) -> None:
         self._mapping_write(
-            lambda ws: ws.accept_value(self.session.delivery.name, attribute, supplier_value, option or None)
+            lambda ws: ws.accept_value(
+                self.session.delivery.name,
+                attribute=attribute,
+                supplier_value=supplier_value,
+                option_code=option or None,
+            )
         )
 
     def _mapping_write(self, write) -> None:

@@ -58,7 +58,7 @@ def test_predictions_and_db_memory(contoso, tmp_path):
     with Workspace.open(db) as ws:
         name = ws.delivery_names()[0]
         assert ws.column_matches(name)  # saved
-        ws.accept_column(name, "Anlass", ["occasion"])  # the analyst overrides the model
+        ws.accept_column(name, supplier_column="Anlass", attributes=["occasion"])  # the analyst overrides the model
     main([*args, "--out", str(tmp_path / "b"), "--no-embeddings"])
     anlass = [r for r in read(tmp_path / "b" / "columns.csv") if r["supplier_column"] == "Anlass"]
     assert [(r["retailer_attribute"], r["source"]) for r in anlass] == [("occasion", "memory")]

@@ -105,7 +105,9 @@ def map_delivery(
     _add_value_reasons(result.columns, result.values, taxonomy)
 
     progress(4, STEPS, "filling products")
-    result.products = fill_products(delivery, taxonomy, result.columns, result.values, profiles, categories)
+    result.products = fill_products(
+        delivery, taxonomy, columns=result.columns, values=result.values, profiles=profiles, categories=categories
+    )
     progress(STEPS, STEPS, "done")
     return result
 
@@ -190,7 +192,13 @@ def match_columns(
         in_scope = set().union(*sets.values())
         allowed = np.array([[a.code in in_scope or a.is_identifier for a in attributes]] * len(columns))
         row_cats = [categories.get(p.product_id) for p in products]
-        cover = coverage_scores(col_profiles, [p.row for p in products], row_cats, sets, attributes)
+        cover = coverage_scores(
+            col_profiles,
+            rows=[p.row for p in products],
+            row_categories=row_cats,
+            attribute_sets=sets,
+            attributes=attributes,
+        )
         scoped = Scores(name, global_scores.meaning, fit, cover, kinds, breadth_is_coverage=True)
         scoped_conf = scoped.combine()
         chosen = assign(scoped_conf, allowed)

@@ -45,6 +45,7 @@ def cell_value(
 def fill_products(
     delivery: Delivery,
     taxonomy: Taxonomy,
+    *,
     columns: list[ColumnMatch],
     values: list[ValueMatch],
     profiles: dict[str, ColumnProfile],

@@ -313,6 +313,7 @@ def breadth_scores(taxonomy: Taxonomy, attributes: list[AttributeSpec]) -> np.nd
 
 def coverage_scores(
     profiles: list[ColumnProfile],
+    *,
     rows: list[dict[str, str]],
     row_categories: list[str | None],
     attribute_sets: dict[str, set[str]],

@@ -144,7 +144,7 @@ class MappingSection(DecisionSection, DeliverySection):
     # -- accepting (decision + memory) -----------------------------------------------------
 
     def accept_column(
-        self, delivery: str, supplier_column: str, attributes: list[str], *, source: str = SOURCE_ANALYST
+        self, delivery: str, *, supplier_column: str, attributes: list[str], source: str = SOURCE_ANALYST
     ) -> None:
         """The analyst's mapping of one column (``[]`` = no counterpart): match, decision and supplier memory."""
         self._check_source(source)
@@ -210,10 +210,10 @@ class MappingSection(DecisionSection, DeliverySection):
     def accept_value(
         self,
         delivery: str,
+        *,
         attribute: str,
         supplier_value: str,
         option_code: str | None,
-        *,
         source: str = SOURCE_ANALYST,
     ) -> None:
         """The analyst's mapping of one supplier value (None = no option): match, decision and supplier memory.

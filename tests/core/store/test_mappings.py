@@ -45,10 +45,10 @@ def test_accepting_updates_the_match_records_a_decision_and_remembers_for_the_su
     ws.save_column_matches("northwind", _model_column_matches())
     ws.save_value_matches("northwind", [ValueMatch("usage", "casual", "casual", 0.6)])
 
-    ws.accept_column("northwind", "Occasion", ["usage"])
-    ws.accept_column("northwind", "Dept", [])
-    ws.accept_value("northwind", "base_colour", "NAVY", "navy_blue")
-    ws.accept_value("northwind", "base_colour", "Electric Lime", None)
+    ws.accept_column("northwind", supplier_column="Occasion", attributes=["usage"])
+    ws.accept_column("northwind", supplier_column="Dept", attributes=[])
+    ws.accept_value("northwind", attribute="base_colour", supplier_value="NAVY", option_code="navy_blue")
+    ws.accept_value("northwind", attribute="base_colour", supplier_value="Electric Lime", option_code=None)
 
     occasion = [m for m in ws.column_matches("northwind") if m.supplier_column == "Occasion"]
     assert [(m.attribute, m.confidence, m.source) for m in occasion] == [("usage", 1.0, "analyst")]
@@ -84,9 +84,9 @@ def test_accepting_updates_the_match_records_a_decision_and_remembers_for_the_su
 
 def test_accepting_refuses_what_the_taxonomy_does_not_have(ws):
     with pytest.raises(ValueError, match="unknown attribute"):
-        ws.accept_column("northwind", "Colour", ["colour_of_the_sky"])
+        ws.accept_column("northwind", supplier_column="Colour", attributes=["colour_of_the_sky"])
     with pytest.raises(ValueError, match="not an option"):
-        ws.accept_value("northwind", "base_colour", "NAVY", "dark_navy_ish")
+        ws.accept_value("northwind", attribute="base_colour", supplier_value="NAVY", option_code="dark_navy_ish")
     assert ws.supplier_memory("northwind").columns == {}
 
 

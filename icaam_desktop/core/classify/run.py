@@ -35,7 +35,6 @@ def classify_delivery(
     """
     classifier.check_taxonomy(taxonomy)
     products = list(delivery.products)
-    total = len(products)
     done_ids: set[str] = set()
     previous: dict[str, Prediction] = {}
     if workspace is not None:
@@ -50,6 +49,37 @@ def classify_delivery(
         # A CPU takes minutes for a few hundred products: save in at least ~8 chunks, so a cancel keeps
         # most of the work. (On CUDA a chunk is seconds, and each one restarts the decoding workers.)
         chunk = min(chunk, max(MIN_CPU_CHUNK, len(todo) // 8))
+    # "auto" compile pays for a large delivery as a whole: decide once for the run, not per chunk
+    # (a chunk is at most CHUNK_PRODUCTS products, below the threshold on its own).
+    options = getattr(classifier, "options", None)
+    auto_compile = options is not None and options.compile is None
+    if auto_compile:
+        from icaam_desktop.core.classify.compiled import should_compile
+
+        options.compile = should_compile(None, classifier.device, sum(len(p.usable_images) for p in todo))
+    try:
+        return _classify_chunks(
+            products,
+            todo,
+            classifier=classifier,
+            taxonomy=taxonomy,
+            workspace=workspace,
+            delivery_name=delivery.name,
+            batch_size=batch_size,
+            chunk=chunk,
+            previous=previous,
+            progress=progress,
+            cancel=cancel,
+        )
+    finally:
+        if auto_compile:
+            options.compile = None
+
+
+def _classify_chunks(
+    products, todo, *, classifier, taxonomy, workspace, delivery_name, batch_size, chunk, previous, progress, cancel
+) -> list[Prediction]:
+    total = len(products)
     fresh: dict[str, Prediction] = {}
     finished = total - len(todo)
     progress(finished, total, "classifying" + (f" ({finished} already done)" if finished else ""))
@@ -67,7 +97,7 @@ def classify_delivery(
             part, taxonomy=taxonomy, batch_size=batch_size, progress=inner, cancel=cancel
         )
         if workspace is not None:
-            workspace.save_predictions(delivery.name, preds)
+            workspace.save_predictions(delivery_name, preds)
         fresh.update((p.product_id, p) for p in preds)
         finished += len(part)
         progress(finished, total, "classifying")

@@ -203,3 +203,21 @@ def test_a_replaced_photo_is_classified_again_on_the_next_run(classifier, taxono
         assert second[i].leaf_code == leaves[j] != leaves[i]
         assert [p.leaf_code for k, p in enumerate(second) if k != i] == [p for k, p in enumerate(leaves) if k != i]
         assert ws.predictions(delivery.name)[first[i].product_id].leaf_code == leaves[j]
+
+
+def test_auto_compile_is_decided_once_for_the_whole_delivery(
+    classifier, taxonomy, small_delivery, tmp_path, monkeypatch
+):
+    """Saved in chunks, a delivery must still count as a whole for "compile when it pays" (2,000+ photos)."""
+    from icaam_desktop.core.classify import compiled
+    from icaam_desktop.core.delivery import open_delivery
+    from icaam_desktop.core.store import Workspace
+
+    asked: list[int] = []
+    monkeypatch.setattr(compiled, "should_compile", lambda requested, device, n: asked.append(n) or False)
+    delivery = open_delivery(small_delivery)
+    assert classifier.options.compile is None
+    with Workspace.open(tmp_path / "ws.sqlite") as ws:
+        classify_delivery(delivery, classifier=classifier, taxonomy=taxonomy, workspace=ws, chunk=2)
+    assert asked[0] == sum(len(p.usable_images) for p in delivery.products)  # the delivery, not a chunk
+    assert classifier.options.compile is None  # restored: the next run decides again

@@ -86,8 +86,11 @@ def run(args: argparse.Namespace) -> int:
         for note in result.skipped[:10]:
             print(f"  skipped {note}", file=sys.stderr)
         print(f"model {result.version} written to {result.model_dir}")
-        if args.activate:
-            print(f"activated: {activate_model(result.model_dir)}")
+        if not args.activate:
+            # The workspace's predictions stay those of the model in use: a later classify must agree.
+            print(f"not activated: predictions unchanged (icaam models activate {result.model_dir} to use it)")
+            return EXIT_OK
+        print(f"activated: {activate_model(result.model_dir)}")
         names = [args.delivery] if args.delivery else workspace.delivery_names()
         for name in names:
             n, others = repredict_from_cache(

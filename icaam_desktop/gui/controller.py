@@ -244,6 +244,7 @@ class Controller(QObject):
         self._pending_after_model: list = []
         self.jobs: list[Job] = []
         self._decided_during_job: set[str] = set()
+        self._closed = False
         self._loading_for: tuple | None = None  # the settings the model in flight is being loaded with
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -254,6 +255,8 @@ class Controller(QObject):
         queued at emit time, so slots connected after ``start()`` could miss them.
         """
         job = Job(partial(fn, **kwargs), name=title)
+        if self._closed:
+            job.cancel()  # the window is closing: the job ends at once, before any work
         job.signals.result.connect(on_result)
         job.signals.error.connect(lambda message, details, title=title: self.failed.emit(title, message, details))
         job.signals.cancelled.connect(lambda title=title: self.message.emit(f"{title}: cancelled"))
@@ -302,6 +305,7 @@ class Controller(QObject):
         return self.workspace
 
     def close(self) -> None:
+        self._closed = True  # a cancelled job's follow-up (e.g. showing what it saved) must not start now
         for job in list(self.jobs):
             job.cancel()
         if self.workspace is not None:
@@ -424,12 +428,21 @@ class Controller(QObject):
         if self.session is None or self.classifier is None:
             self.message.emit("Open a delivery and wait for the model to load first.")
             return None
+        from icaam_desktop.core.training.tracking import active_model_dir
         from icaam_desktop.gui.training import job_retrain_head
+
+        active_before = active_model_dir()
+
+        def cancelled_late() -> None:  # cancelled after the new model was activated: use it, do not hide it
+            if not self._closed and active_model_dir() != active_before:
+                self.message.emit("The retrained model had already been activated: loading it")
+                self.use_activated_model()
 
         return self.run(
             job_retrain_head,
             "Retraining the head",
-            self._retrained,
+            partial(self._retrained, session=self.session),
+            connect=lambda job: job.signals.cancelled.connect(cancelled_late),
             classifier=self.classifier,
             workspace_path=self.workspace_path,
             taxonomy=self.session.taxonomy,
@@ -437,7 +450,8 @@ class Controller(QObject):
             tracking_uri=self.settings.mlflow_tracking_uri,
         )
 
-    def _retrained(self, outcome) -> None:
+    def _retrained(self, outcome, *, session: ReviewSession) -> None:
+        """Use the new model (it is active now); re-show ``session``'s predictions if it is still open."""
         result, others = outcome
         self.classifier = result.classifier
         self.classifier_changed.emit(result.classifier)
@@ -447,7 +461,7 @@ class Controller(QObject):
             f"model {result.version} (activated)"
             + (f"; classifying the {len(others)} products without cached photos…" if others else "")
         )
-        if self.session is None:
+        if self.session is not session:  # another delivery was opened meanwhile: its own Classify will do
             return
         if others:  # the run skips the products re-predicted from the cache (same model version)
             self.classify()
@@ -490,7 +504,7 @@ class Controller(QObject):
         session = self.session
 
         def show_saved() -> None:  # a cancelled run keeps its finished chunks: show them
-            if self.session is session:
+            if self.session is session and not self._closed:
                 self.run(
                     job_saved_predictions,
                     "Reading the saved predictions",

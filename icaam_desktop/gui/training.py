@@ -180,6 +180,7 @@ def job_retrain_head(
                 progress=progress,
                 cancel=cancel,
             )
+        cancel.raise_if_cancelled()  # the last moment a cancel leaves everything as it was
         if result.model_dir is not None:
             activate_model(result.model_dir)
         progress(0, None, "re-predicting from the cached embeddings")

@@ -49,6 +49,14 @@ def test_retrain_learns_the_overrides_activates_and_repredicts_from_the_cache(tm
     learnt = sum(after[pid].leaf_code == leaf for pid, leaf in overridden.items())
     assert learnt >= 5, f"only {learnt}/6 overridden products now predict the analyst's leaf"
 
+    # Without --activate the workspace keeps the predictions of the model in use.
+    assert main(["retrain", "--db", str(db), "--delivery", "demo12", "--device", "cpu", "--no-tracking"]) == 0
+    assert "not activated: predictions unchanged" in capsys.readouterr().out
+    with Workspace.open(db) as ws:
+        assert {p.model_version for pid, p in ws.predictions("demo12").items() if pid != gone.product_id} == {
+            new_version
+        }
+
 
 def test_retrain_needs_decisions_and_a_known_delivery(tmp_path, taxonomy_dir, capsys):
     from icaam_desktop.core.delivery import open_delivery

@@ -245,18 +245,29 @@ def test_a_refused_attribute_value_is_a_message(window):
 @pytest.mark.slow
 def test_a_job_finishing_after_another_delivery_was_opened_leaves_that_delivery_alone(window, qtbot, tmp_path):
     """Classify the demo, open another delivery while it runs: the demo's results go to the workspace only."""
+    import threading
+
     from tests.catalogue import demo_delivery
 
     c, errors, messages = model_loaded(window, qtbot)
+    # The real model, held at its first chunk until the other delivery is open: the order is certain.
+    opened = threading.Event()
+    predict = c.classifier.predict_products
+
+    def held(*args, **kwargs):
+        opened.wait(60)
+        return predict(*args, **kwargs)
+
+    c.classifier.predict_products = held
     job = c.classify()
     done = []
     job.signals.finished.connect(lambda: done.append(True))
     other = demo_delivery(tmp_path / "other", 3)
     with qtbot.waitSignal(c.session_changed, timeout=60_000):
         c.open_delivery(other)
-    assert not done  # the demo's 50 products take the CPU longer than opening 3 products
+    assert not done
     with qtbot.waitSignal(job.signals.finished, timeout=600_000):
-        pass
+        opened.set()
     assert not errors, errors
     assert c.session.delivery.name == "other"
     assert c.session.predictions == {}
@@ -329,3 +340,27 @@ def test_missing_attributes_are_counted_once_there_are_values(window):
     session.values = {pid: {"brand": "FILA"}}
     missing = session.row(pid).missing
     assert missing and "brand" not in missing
+
+
+@pytest.mark.slow
+def test_closing_the_window_during_a_classification_starts_no_job_after_it(window, qtbot):
+    import threading
+
+    c, errors, _messages = model_loaded(window, qtbot)
+    started = []
+    c.job_started.connect(lambda _job, title: started.append(title))
+    release = threading.Event()
+    predict = c.classifier.predict_products
+
+    def held(*args, **kwargs):
+        release.wait(60)
+        return predict(*args, **kwargs)
+
+    c.classifier.predict_products = held
+    job = c.classify()
+    threading.Timer(0.3, release.set).start()  # lets the job see the cancel while the window closes
+    window.close()
+    qtbot.waitUntil(lambda: job.done, timeout=60_000)
+    qtbot.wait(300)  # the cancelled signal and anything it would start
+    assert started == ["Classifying"], started
+    assert not errors, errors

@@ -109,9 +109,14 @@ def _image_from(root: Path, values: list[Any] | tuple[Any, ...]) -> ImageFile:
     return ImageFile(path=root / data["rel"], **{k: v for k, v in data.items() if k in known})
 
 
-def _digest(product: Product) -> str:
-    """What counts as a change on re-import: the row's cells and the images' identity and verdicts."""
-    payload = to_json([sorted(product.row.items()), [_image_tuple(im) for im in product.images]])
+def _digest(product: Product, *, legacy: bool = False) -> str:
+    """What counts as a change on re-import: the row's cells and the images' identity and verdicts.
+
+    ``legacy``: the digest of workspaces made before image sizes were stored (schema < 3), which
+    must still read as unchanged after an upgrade: an upgrade alone never re-classifies a delivery.
+    """
+    images = [_image_tuple(im)[:-1] if legacy else _image_tuple(im) for im in product.images]
+    payload = to_json([sorted(product.row.items()), images])
     return hashlib.sha1(payload.encode()).hexdigest()
 
 
@@ -239,6 +244,8 @@ class DeliverySection(WorkspaceBase):
         for pid, product in products.items():
             digest = _digest(product)
             previous = stored.get(pid)
+            if previous is not None and previous[0] != digest and previous[0] == _digest(product, legacy=True):
+                digest = previous[0]  # stored by an older version, and the same product: keep its digest
             if previous is None or previous[2] is not None:
                 added.append(pid)
             elif previous[0] != digest:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -90,8 +91,6 @@ def local_path(uri: str) -> Path | None:
 
 
 def _client(uri: str):
-    import logging
-
     for name in ("mlflow", "alembic"):  # "Creating initial MLflow database tables..." is not news to a user
         if logging.getLogger(name).level == logging.NOTSET:
             logging.getLogger(name).setLevel(logging.WARNING)
@@ -317,8 +316,11 @@ def tracked_run(
                 tags=tags,
             )
         except Exception as exc:  # noqa: BLE001 - training without tracking beats no training
+            note = f"training without MLflow tracking ({exc})"
+            # A warning, not only a progress message: a log keeps it (progress lines there are throttled).
+            logging.getLogger("icaam").warning(note)
             if progress is not None:
-                progress(0, None, f"training without MLflow tracking ({exc})")
+                progress(0, None, note)
     if tracker is None:
         yield None
         return

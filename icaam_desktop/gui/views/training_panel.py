@@ -252,7 +252,12 @@ class TrainingPanel(QDialog):
 
     def _was_cancelled(self) -> None:
         kwargs = {k: v for k, v in self._kwargs.items() if k != "resume"}
-        if (kwargs["out"] / CHECKPOINT).is_file():
+        if (kwargs["out"] / "model.safetensors").is_file():  # the cancel came after the model was saved
+            self.note.setText(
+                f"Cancelled while the finished model was being evaluated and logged; it is saved in "
+                f"{kwargs['out']} and can be activated from Classify > Models…"
+            )
+        elif (kwargs["out"] / CHECKPOINT).is_file():
             self._cancelled = kwargs
             self.resume_button.setVisible(True)
             self.note.setText("Cancelled. Resume goes on from the last finished epoch; Start training starts afresh.")

@@ -160,3 +160,24 @@ def test_image_verdicts_and_reasons_are_kept(tmp_path, fashion, taxonomy):
         assert notes == {im.rel: im.notes for im in contoso.images if im.notes}
         assert ws.deliveries()[0].n_rejected_images == len(contoso.rejected_images)
         assert ws.load_delivery("contoso").sheet.encoding == contoso.sheet.encoding
+
+
+def test_a_workspace_from_before_image_sizes_is_not_all_changed_after_the_upgrade(ws, northwind, taxonomy, truth):
+    """Schema 2 stored no image sizes: after migration 3 nothing may look changed (no re-classification)."""
+    from icaam_desktop.core.store.deliveries import _digest
+    from tests.core.store.workspace_data import MODEL_V1, predictions_from_truth
+
+    ids = [p.product_id for p in northwind.products]
+    ws.save_predictions("northwind", predictions_from_truth(taxonomy, truth, ids, model_version=MODEL_V1))
+    # What an older version left: digests without sizes, and an empty size column after the migration.
+    by_id = {p.product_id: p for p in northwind.products}
+    with ws.transaction() as conn:
+        conn.executemany(
+            "UPDATE products SET digest = ? WHERE product_id = ?",
+            [(_digest(by_id[pid], legacy=True), pid) for pid in ids],
+        )
+        conn.execute("UPDATE images SET bytes = NULL")
+    for delivery in (ws.load_delivery("northwind"), northwind):  # restored from the store, then re-opened
+        report = ws.upsert_delivery(delivery)
+        assert report.updated == [] and len(report.unchanged) == len(ids)
+    assert ws.predicted_ids("northwind", MODEL_V1) == set(ids)  # nothing to classify again

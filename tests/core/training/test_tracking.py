@@ -142,3 +142,20 @@ def test_dataset_fingerprint_ignores_order():
     assert a == tracking.dataset_fingerprint([("2", "y"), ("1", "x")])
     assert a != tracking.dataset_fingerprint([("1", "x"), ("2", "x")])
     assert np.char.isalnum(a)
+
+
+def test_a_tracking_store_that_cannot_be_used_is_said_and_the_job_runs_untracked(tmp_path, caplog):
+    (tmp_path / "not-a-db").write_text("plain text, not SQLite")
+    notes = []
+    with (
+        caplog.at_level("WARNING", logger="icaam"),
+        tracking.tracked_run(
+            tracking_uri=f"sqlite:///{(tmp_path / 'not-a-db').as_posix()}",
+            run_name="x",
+            params={},
+            progress=lambda done, total, message="": notes.append(message),
+        ) as tracker,
+    ):
+        assert tracker is None
+    assert any("training without MLflow tracking" in r.getMessage() for r in caplog.records)  # kept in a log
+    assert notes and notes[0].startswith("training without MLflow tracking (cannot use the MLflow tracking store")

@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from icaam_desktop.core.errors import IcaamError
 from icaam_desktop.core.jobs import Cancelled, CancelToken
 
 JobFn = Callable[[Callable[..., None], CancelToken], Any]
@@ -92,6 +93,8 @@ class Job(QRunnable):
             value = self.fn(self._progress, self.token)
         except Cancelled:
             self.signals.cancelled.emit()
+        except IcaamError as exc:  # the user's input: its sentence says it all, no traceback behind it
+            self.signals.error.emit(_sentence(exc), "")
         except Exception as exc:  # noqa: BLE001 - every failure becomes a readable dialog
             self.signals.error.emit(_sentence(exc), traceback.format_exc())
         else:

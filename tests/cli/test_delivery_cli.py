@@ -77,7 +77,7 @@ def test_a_sheet_without_product_rows_is_a_problem_not_clean(tmp_path, taxonomy_
     (tmp_path / "products.csv").write_text("sku;name;image\n", encoding="utf-8")
     assert main(["delivery", "inspect", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert "the sheet has no product rows" in out and "result: 1 problem(s) found" in out
+    assert "has a header but no product rows" in out and "result: 1 problem(s) found" in out
     argv = ["classify", str(tmp_path), "--taxonomy", str(taxonomy_dir), "--out", str(tmp_path / "p.csv")]
     assert main([*argv, "--device", "cpu"]) == 1
     assert "nothing to classify" in capsys.readouterr().err

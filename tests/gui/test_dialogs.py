@@ -126,3 +126,15 @@ def test_the_stylesheet_points_at_icons_that_exist(qapp):
         assert all(Path(u).is_file() for u in urls), urls
     finally:
         qapp.setStyleSheet(before)
+
+
+def test_a_long_status_message_never_widens_the_window(qtbot, tmp_path):
+    window = MainWindow(db=str(tmp_path / "ws.sqlite"), load_model=False)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    window.status.show_message("Opened a delivery with a very long name; " * 20)
+    qtbot.wait(50)
+    assert window.width() <= 1200
+    window.close()

@@ -83,6 +83,10 @@ def test_training_panel_trains_plots_compares_and_activates(window, qtbot, fashi
     train_in_panel(window, qtbot, panel, fashion / "catalog", epochs=2, limit=150)
     assert len(panel.chart.loss) >= 1 and all(loss > 0 for loss in panel.chart.loss)
     assert panel.compare.isVisible() and panel.compare.rowCount() >= 4
+    assert panel.compare.horizontalHeaderItem(1).text() == "Active model (680 test products)"
+    n_new = panel.result.metrics["test"]["n"]
+    assert panel.compare.horizontalHeaderItem(2).text() == f"New model ({n_new} test products)"
+    assert f"only {n_new} products" in panel.note.text()  # 150 products: the comparison is flagged as noise
     assert panel.activate_button.isEnabled()
     with qtbot.waitSignal(window.controller.classifier_changed, timeout=300_000):  # reloaded after activation
         panel.activate()

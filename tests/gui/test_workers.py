@@ -46,6 +46,19 @@ def test_error_carries_a_sentence_and_the_traceback(qtbot):
     assert "Traceback" in details and "ValueError" in details
 
 
+def test_an_input_error_is_its_sentence_without_a_traceback(qtbot):
+    """Bad input the core recognised (an IcaamError) needs no "Show Details…" full of Python for the analyst."""
+    from icaam_desktop.core.delivery import DeliveryError
+
+    def refused(progress, cancel):
+        raise DeliveryError("the folder notes holds no products to review")
+
+    job = Job(refused)
+    with qtbot.waitSignal(job.signals.finished, timeout=10_000), qtbot.waitSignal(job.signals.error) as error:
+        job.start()
+    assert error.args == ["The folder notes holds no products to review", ""]
+
+
 def test_cancel_stops_the_job(qtbot):
     job = Job(counting_job(10_000, delay=0.001))
     results = []

@@ -258,9 +258,10 @@ def aggregate_images(per_image: np.ndarray, groups: list[list[int]], *, method: 
 
 
 def _distinct(value: float, threshold: float) -> tuple[str, str]:
-    """Both numbers with as few decimals (2 to 4) as make them read different: never "0.98 below 0.98"."""
-    for digits in (2, 3, 4):
-        a, b = f"{value:.{digits}f}", f"{threshold:.{digits}f}"
+    """Both as percentages (as the window shows confidences) with as few decimals (0 to 2) as make them
+    read different: never "98% below threshold 98%"."""
+    for digits in (0, 1, 2):
+        a, b = f"{value * 100:.{digits}f}%", f"{threshold * 100:.{digits}f}%"
         if a != b:
             return a, b
     return a, b

@@ -24,16 +24,13 @@ class DeliveryReport:
         return "\n".join(lines)
 
 
+NOTES = "accepted images with notes"
+
+
 def count_problems(delivery: Delivery) -> int:
-    """Rejected or missing images, orphan images, products without images, row problems, and a sheet
-    without any product row (a delivery of nothing is not clean)."""
-    return (
-        (0 if delivery.products else 1)
-        + len(delivery.rejected_images)
-        + len([im for im in delivery.orphan_images if im.ok])
-        + len(delivery.products_without_images)
-        + len(delivery.problems)
-    )
+    """Every line of the report's problem sections: sheet warnings, row problems, rejected or missing
+    images, orphan images, products without images (and a sheet without product rows)."""
+    return delivery_report(delivery).problems
 
 
 def delivery_report(delivery: Delivery) -> DeliveryReport:
@@ -65,11 +62,10 @@ def delivery_report(delivery: Delivery) -> DeliveryReport:
         ("orphan images", str(len(delivery.orphan_images))),
     ]
     sections = [
-        ("no products", [] if delivery.products else ["the sheet has no product rows: nothing to review"]),
         ("warnings", list(sheet.warnings)),
         ("row problems", list(delivery.problems)),
         ("rejected images", [image_line(im, f"{im.verdict}: {im.reason}") for im in rejected]),
-        ("accepted images with notes", [image_line(im, "; ".join(im.notes)) for im in images if im.ok and im.notes]),
+        (NOTES, [image_line(im, "; ".join(im.notes)) for im in images if im.ok and im.notes]),
         (
             "orphan images (no product)",
             [f"{im.rel}: no product row names it or has its file name as id" for im in delivery.orphan_images],
@@ -82,4 +78,9 @@ def delivery_report(delivery: Delivery) -> DeliveryReport:
             ],
         ),
     ]
-    return DeliveryReport(summary, [(t, lines) for t, lines in sections if lines], count_problems(delivery))
+    if not delivery.products and not sheet.warnings:
+        sections.insert(0, ("no products", ["the sheet has no product rows: nothing to review"]))
+    listed = [(t, lines) for t, lines in sections if lines]
+    # The count is what the report lists (notes on usable photos are information, not problems).
+    problems = sum(len(lines) for title, lines in listed if title != NOTES)
+    return DeliveryReport(summary, listed, problems)

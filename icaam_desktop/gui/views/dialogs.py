@@ -43,7 +43,7 @@ class ReportDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("reportDialog")
         self.setWindowTitle(title)
-        self.resize(860, 560)
+        self.resize(1120, 620)
         layout = QVBoxLayout(self)
         self.text = QPlainTextEdit(text, readOnly=True)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)

@@ -6,6 +6,8 @@ every item has the same size (``setUniformItemSizes``), so 40,000 products scrol
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
@@ -36,7 +38,8 @@ def badge_text(row: ProductRow) -> str:
     """The status, with the model's confidence while the model's word is what stands (not once decided)."""
     if row.confidence < 0 or row.status not in (STATUS_AUTO, STATUS_REVIEW):  # decided, or no photo
         return row.status
-    return f"{row.status} {row.confidence:.0%}"
+    # Rounded down: a 97.5% review product never reads "98%" beside a 98.3% threshold.
+    return f"{row.status} {math.floor(row.confidence * 100)}%"
 
 
 class ProductDelegate(QStyledItemDelegate):

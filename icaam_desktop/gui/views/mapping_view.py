@@ -75,7 +75,7 @@ class AttributeChooser(QDialog):
         self.list = QListWidget()
         ordered = sorted(attributes, key=lambda a: (a[0] not in checked, a[1].lower()))
         for code, label in ordered:
-            item = QListWidgetItem(f"{label}  ({code})" if label.lower() != code.lower() else label)
+            item = QListWidgetItem(label)  # the column model's label already names the code
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if code in checked else Qt.CheckState.Unchecked)

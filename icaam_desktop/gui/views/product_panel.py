@@ -55,6 +55,7 @@ class ProductPanel(QWidget):
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
         self.subtitle = QLabel("", objectName="panelSubtitle")
+        self.subtitle.setWordWrap(True)  # a long line must wrap, never widen the window
         layout.addWidget(self.subtitle)
 
         self.image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="largeImage")

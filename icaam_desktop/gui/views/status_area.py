@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStatusBar, QWidget
 
 from icaam_desktop.gui.views.job_progress import JobProgress
 from icaam_desktop.gui.workers import Job
@@ -25,6 +25,9 @@ class StatusArea(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.progress)
         self.note = QLabel("", objectName="noteLabel")
+        # A long message is cut at the window's edge (its tooltip has it all); it never widens the window.
+        for label in (self.label, self.note):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.note, 1)
         self._note_timer = QTimer(self)
         self._note_timer.setSingleShot(True)

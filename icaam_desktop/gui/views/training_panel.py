@@ -40,6 +40,8 @@ from icaam_desktop.gui.training import (
 from icaam_desktop.gui.views.job_progress import JobProgress
 from icaam_desktop.gui.workers import Job  # noqa: F401 - Job: the type of self.job
 
+MIN_COMPARABLE_TEST = 200  # test products below which a comparison with the active model is noise
+
 # a head-only run counts epochs of 25 full-batch steps: 5 fit the head; a fine-tune needs the CLI's default
 DEFAULT_EPOCHS = {"head": 5, "full": TRAIN_EPOCHS}
 LOSS_COLOUR = QColor("#d23c3c")
@@ -288,7 +290,18 @@ class TrainingPanel(QDialog):
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
         active = active_model_folder(self.controller.settings.model_path)
-        rows = compare_metrics(read_card(active), result.metrics)
+        active_card = read_card(active)
+        rows = compare_metrics(active_card, result.metrics)
+        # Each side's test set: a model tried on a small subset is not measured like the shipped one.
+        n_active = active_card.get("metrics", {}).get("test", {}).get("n")
+        n_new = result.metrics.get("test", {}).get("n")
+        self.compare.setHorizontalHeaderLabels(
+            [
+                "Held-out test metric",
+                f"Active model ({n_active} test products)" if n_active else "Active model",
+                f"New model ({n_new} test products)" if n_new else "New model",
+            ]
+        )
         self.compare.setRowCount(len(rows))
         for i, row in enumerate(rows):
             cells = [row.name, _fmt(row.active), _fmt(row.new)]
@@ -299,9 +312,15 @@ class TrainingPanel(QDialog):
                 self.compare.setItem(i, j, item)
         self.compare.resizeColumnsToContents()
         self.compare.setVisible(True)
+        small = n_new is not None and n_new < MIN_COMPARABLE_TEST
         self.note.setText(
             f"Trained {result.epochs_run} epochs in {result.seconds:.0f} s; saved to {result.model_dir}. "
-            f"Compare with the active model ({active.name}) and activate it if it is better."
+            + (
+                f"⚠ Its test set has only {n_new} products: the comparison says little; "
+                "train on the whole catalogue before activating it."
+                if small
+                else f"Compare with the active model ({active.name}) and activate it if it is better."
+            )
         )
         self.activate_button.setEnabled(True)
 

@@ -89,6 +89,8 @@ def test_accept_override_reject_undo_write_sqlite(window, qtbot, tmp_path):
     window.controller.decide("override", second, "sandals")
     # The badge shows the model's confidence only while the model's word stands.
     assert badge_text(session.row(second)) == "accepted"
+    window.grid.select_product(second)
+    assert window.panel.reasons.text().startswith("Decided by you. The bars show the model's own suggestion")
     assert badge_text(session.row(third)) == "review 55%"
     window.grid.select_product(third)
     window.reject_current()  # R

@@ -121,6 +121,7 @@ def test_a_cancelled_training_resumes_from_its_last_epoch(window, qtbot, fashion
     out = panel._kwargs["out"]
     assert panel.result is None and (out / CHECKPOINT).is_file()
     assert panel.resume_button.isVisible() and "Resume goes on" in panel.note.text()
+    assert panel.bar.format() == "cancelled"
     epochs = []
     panel.epoch.connect(lambda record: epochs.append(record["epoch"]))
     job = panel.resume()

@@ -43,6 +43,7 @@ class JobProgress(QWidget):
         self.job = job
         self._started = time.monotonic()
         self.bar.setRange(0, 0)  # busy until the first count arrives
+        self.bar.setFormat("")
         self.eta.setText("")
         self._set_busy(True)
         job.signals.progress.connect(self._progress)

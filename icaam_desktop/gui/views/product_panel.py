@@ -196,6 +196,10 @@ class ProductPanel(QWidget):
             self.reasons.setText(
                 "Not classified yet: Classify > Classify delivery (Ctrl+K)." if self.product_id else ""
             )
+        elif self.product_id in self.session.category_decisions:
+            # Decided: the bars stay as the model's view; why it was unsure no longer matters.
+            suggested = taxonomy.path_label(prediction.leaf_code) if prediction.leaf_code else "no category"
+            self.reasons.setText(f"Decided by you. The bars show the model's own suggestion ({suggested}).")
         else:
             self.reasons.setText("; ".join(prediction.reasons))
         self.reasons.setVisible(bool(self.reasons.text()))

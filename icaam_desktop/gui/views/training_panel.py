@@ -253,6 +253,9 @@ class TrainingPanel(QDialog):
         job.signals.finished.connect(self._idle)
 
     def _was_cancelled(self) -> None:
+        self.bar.setRange(0, 1)  # not a frozen "32 / 48" that looks like a job still running
+        self.bar.setValue(0)
+        self.bar.setFormat("cancelled")
         kwargs = {k: v for k, v in self._kwargs.items() if k != "resume"}
         if (kwargs["out"] / "model.safetensors").is_file():  # the cancel came after the model was saved
             self.note.setText(

@@ -11,6 +11,7 @@ when every level down to the leaf is accepted.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -257,11 +258,18 @@ def aggregate_images(per_image: np.ndarray, groups: list[list[int]], *, method: 
     return out
 
 
+def percent_down(value: float, digits: int = 0) -> str:
+    """``value`` as a percentage rounded DOWN: 97.9% never reads "98%" next to a 98% threshold. The
+    window's badges and bars use it too, so every place shows the same number."""
+    scale = 10**digits
+    return f"{math.floor(value * 100 * scale + 1e-6) / scale:.{digits}f}%"  # (float noise is not a digit)
+
+
 def _distinct(value: float, threshold: float) -> tuple[str, str]:
-    """Both as percentages (as the window shows confidences) with as few decimals (0 to 2) as make them
-    read different: never "98% below threshold 98%"."""
+    """Both as percentages with as few decimals (0 to 2) as make them read different: never
+    "98% below threshold 98%"."""
     for digits in (0, 1, 2):
-        a, b = f"{value * 100:.{digits}f}%", f"{threshold * 100:.{digits}f}%"
+        a, b = percent_down(value, digits), percent_down(threshold, digits)
         if a != b:
             return a, b
     return a, b

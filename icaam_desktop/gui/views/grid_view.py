@@ -6,8 +6,6 @@ every item has the same size (``setUniformItemSizes``), so 40,000 products scrol
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icaam_desktop.core.classify.hierarchy import percent_down
 from icaam_desktop.core.taxonomy import Taxonomy
 from icaam_desktop.gui.models.grid import ProductFilterProxy, ProductGridModel, Role
 from icaam_desktop.gui.models.session import STATUS_AUTO, STATUS_COLOURS, STATUS_REVIEW, STATUSES, ProductRow
@@ -38,8 +37,7 @@ def badge_text(row: ProductRow) -> str:
     """The status, with the model's confidence while the model's word is what stands (not once decided)."""
     if row.confidence < 0 or row.status not in (STATUS_AUTO, STATUS_REVIEW):  # decided, or no photo
         return row.status
-    # Rounded down: a 97.5% review product never reads "98%" beside a 98.3% threshold.
-    return f"{row.status} {math.floor(row.confidence * 100)}%"
+    return f"{row.status} {percent_down(row.confidence)}"  # as the panel's bars and the review reason
 
 
 class ProductDelegate(QStyledItemDelegate):

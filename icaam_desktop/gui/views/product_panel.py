@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icaam_desktop.core.classify.hierarchy import percent_down
 from icaam_desktop.gui.models.attributes import AttributeTableModel, OptionDelegate
 from icaam_desktop.gui.models.session import STATUS_COLOURS, ReviewSession
 from icaam_desktop.gui.models.thumbnails import load_large
@@ -175,7 +176,7 @@ class ProductPanel(QWidget):
             name, bar, alt = self._level_row(r)
             name.setText(f"<b>{taxonomy.label_of(level.code)}</b>")
             bar.setValue(round(level.confidence * 100))
-            bar.setFormat(f"{level.confidence:.0%}")
+            bar.setFormat(percent_down(level.confidence))
             confident = "yes" if level.accepted else "no"
             if bar.property("confident") != confident:
                 bar.setProperty("confident", confident)

@@ -75,7 +75,7 @@ def test_the_review_reason_never_reads_as_a_tie(index):
     p[1, LABELS.index("shirts")], p[1, LABELS.index("tshirts")] = 0.41, 0.59
     p /= p.sum(axis=1, keepdims=True)
     close, far = build_predictions(["a", "b"], p, index=index, thresholds=[0.5, 0.5, 0.9827])
-    assert close.reasons == ["level 3 confidence 98.1% below threshold 98.3%"]
+    assert close.reasons == ["level 3 confidence 98.1% below threshold 98.2%"]
     assert far.reasons == ["level 3 confidence 59% below threshold 98%"]
 
 

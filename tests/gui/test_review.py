@@ -49,6 +49,21 @@ def model_loaded(window, qtbot):
     return c, errors, messages
 
 
+def hold_the_model(controller):
+    """Make the real model wait, in its worker, until the returned event is set."""
+    import threading
+
+    release = threading.Event()
+    predict = controller.classifier.predict_products
+
+    def held(*args, **kwargs):
+        release.wait(60)
+        return predict(*args, **kwargs)
+
+    controller.classifier.predict_products = held
+    return release
+
+
 def test_status_words_match_the_core():
     from icaam_desktop.core.classify import prediction
 
@@ -247,20 +262,10 @@ def test_a_refused_attribute_value_is_a_message(window):
 @pytest.mark.slow
 def test_a_job_finishing_after_another_delivery_was_opened_leaves_that_delivery_alone(window, qtbot, tmp_path):
     """Classify the demo, open another delivery while it runs: the demo's results go to the workspace only."""
-    import threading
-
     from tests.catalogue import demo_delivery
 
     c, errors, messages = model_loaded(window, qtbot)
-    # The real model, held at its first chunk until the other delivery is open: the order is certain.
-    opened = threading.Event()
-    predict = c.classifier.predict_products
-
-    def held(*args, **kwargs):
-        opened.wait(60)
-        return predict(*args, **kwargs)
-
-    c.classifier.predict_products = held
+    opened = hold_the_model(c)  # at its first chunk until the other delivery is open: the order is certain
     job = c.classify()
     done = []
     job.signals.finished.connect(lambda: done.append(True))
@@ -351,14 +356,7 @@ def test_closing_the_window_during_a_classification_starts_no_job_after_it(windo
     c, errors, _messages = model_loaded(window, qtbot)
     started = []
     c.job_started.connect(lambda _job, title: started.append(title))
-    release = threading.Event()
-    predict = c.classifier.predict_products
-
-    def held(*args, **kwargs):
-        release.wait(60)
-        return predict(*args, **kwargs)
-
-    c.classifier.predict_products = held
+    release = hold_the_model(c)
     job = c.classify()
     threading.Timer(0.3, release.set).start()  # lets the job see the cancel while the window closes
     window.close()

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from icaam_desktop.cli.progress import progress_bar
     from icaam_desktop.core.jobs import Cancelled
     from icaam_desktop.core.taxonomy import TaxonomyError, load_taxonomy
-    from icaam_desktop.core.training.train import train_tracked
+    from icaam_desktop.core.training.tracking import train_tracked
 
     catalog = existing_dir(args.catalog, "catalogue folder")
     if not (catalog / "products.csv").is_file():

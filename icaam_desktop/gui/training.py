@@ -114,7 +114,7 @@ def job_train(
     ``resume`` goes on from the checkpoint a cancelled run left in ``out``. ``init``: a model folder
     to continue from (the active model) instead of ImageNet weights.
     """
-    from icaam_desktop.core.training.train import train_tracked
+    from icaam_desktop.core.training.tracking import train_tracked
 
     params = {"epochs": epochs, "head_only": head_only, "device": device, "limit": limit, "catalog": str(catalog)}
     if init is not None:

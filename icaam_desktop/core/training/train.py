@@ -576,36 +576,6 @@ def train_classifier(
     )
 
 
-def train_tracked(
-    *,
-    tracking: bool = True,
-    tracking_uri: str | None = None,
-    run_name: str,
-    params: dict,
-    tags: dict | None = None,
-    **train_kwargs,
-) -> TrainResult:
-    """``train_classifier`` inside an MLflow run (``tracking.tracked_run``): the one way the CLI and the
-    window train."""
-    from icaam_desktop.core.training.data import load_catalog
-    from icaam_desktop.core.training.tracking import tracked_run
-
-    dataset = None
-    if tracking:
-        items = load_catalog(train_kwargs["catalog"], taxonomy=train_kwargs["taxonomy"]).items
-        dataset = [(it.sku, it.leaf) for it in items]
-    with tracked_run(
-        tracking=tracking,
-        tracking_uri=tracking_uri,
-        run_name=run_name,
-        params=params,
-        tags=tags,
-        dataset=dataset,
-        progress=train_kwargs.get("progress"),
-    ) as tracker:
-        return train_classifier(tracker=tracker, **train_kwargs)
-
-
 def _extended_metrics(probs, test_leaves, labels, taxonomy, thresholds) -> dict:
     """The full test metrics (hierarchical P/R/F1, mistake severity, confusion, ...) for the card and MLflow."""
     from icaam_desktop.core.training.metrics import evaluate

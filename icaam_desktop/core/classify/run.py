@@ -7,6 +7,9 @@ skips the products that already have a prediction from it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from icaam_desktop.core.classify.model_io import Classifier
 from icaam_desktop.core.classify.prediction import Prediction
 from icaam_desktop.core.jobs import CancelToken, Progress, no_progress
@@ -49,61 +52,49 @@ def classify_delivery(
         # A CPU takes minutes for a few hundred products: save in at least ~8 chunks, so a cancel keeps
         # most of the work. (On CUDA a chunk is seconds, and each one restarts the decoding workers.)
         chunk = min(chunk, max(MIN_CPU_CHUNK, len(todo) // 8))
-    # "auto" compile pays for a large delivery as a whole: decide once for the run, not per chunk
-    # (a chunk is at most CHUNK_PRODUCTS products, below the threshold on its own).
-    options = getattr(classifier, "options", None)
-    auto_compile = options is not None and options.compile is None
-    if auto_compile:
-        from icaam_desktop.core.classify.compiled import should_compile
-
-        options.compile = should_compile(None, classifier.device, sum(len(p.usable_images) for p in todo))
-    try:
-        return _classify_chunks(
-            products,
-            todo,
-            classifier=classifier,
-            taxonomy=taxonomy,
-            workspace=workspace,
-            delivery_name=delivery.name,
-            batch_size=batch_size,
-            chunk=chunk,
-            previous=previous,
-            progress=progress,
-            cancel=cancel,
-        )
-    finally:
-        if auto_compile:
-            options.compile = None
-
-
-def _classify_chunks(
-    products, todo, *, classifier, taxonomy, workspace, delivery_name, batch_size, chunk, previous, progress, cancel
-) -> list[Prediction]:
     total = len(products)
     fresh: dict[str, Prediction] = {}
     finished = total - len(todo)
     progress(finished, total, "classifying" + (f" ({finished} already done)" if finished else ""))
-    for start in range(0, len(todo), max(1, chunk)):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        part = todo[start : start + chunk]
-        n_images = sum(1 for p in part for im in p.images if im.ok) or 1
-        base = finished
+    with _compile_decided_once(classifier, todo):
+        for start in range(0, len(todo), max(1, chunk)):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            part = todo[start : start + chunk]
+            n_images = sum(1 for p in part for im in p.images if im.ok) or 1
+            base = finished
 
-        def inner(done: int, _total: int | None, message: str = "", *, _base=base, _n=n_images, _k=len(part)) -> None:
-            progress(_base + int(_k * done / _n), total, message)
+            def inner(done: int, _total: int | None, message: str = "", *, _base=base, _n=n_images, _k=len(part)):
+                progress(_base + int(_k * done / _n), total, message)
 
-        preds = classifier.predict_products(
-            part, taxonomy=taxonomy, batch_size=batch_size, progress=inner, cancel=cancel
-        )
-        if workspace is not None:
-            workspace.save_predictions(delivery_name, preds)
-        fresh.update((p.product_id, p) for p in preds)
-        finished += len(part)
-        progress(finished, total, "classifying")
+            preds = classifier.predict_products(
+                part, taxonomy=taxonomy, batch_size=batch_size, progress=inner, cancel=cancel
+            )
+            if workspace is not None:
+                workspace.save_predictions(delivery.name, preds)
+            fresh.update((p.product_id, p) for p in preds)
+            finished += len(part)
+            progress(finished, total, "classifying")
     out = []
     for product in products:
         pred = fresh.get(product.product_id) or previous.get(product.product_id)
         if pred is not None:
             out.append(pred)
     return out
+
+
+@contextmanager
+def _compile_decided_once(classifier: Classifier, todo) -> Iterator[None]:
+    """ "auto" compile pays for a large delivery as a whole: decide once for the run, not per chunk
+    (a chunk is at most CHUNK_PRODUCTS products, below the threshold on its own); "auto" again after."""
+    options = getattr(classifier, "options", None)
+    if options is None or options.compile is not None:
+        yield
+        return
+    from icaam_desktop.core.classify.compiled import should_compile
+
+    options.compile = should_compile(None, classifier.device, sum(len(p.usable_images) for p in todo))
+    try:
+        yield
+    finally:
+        options.compile = None

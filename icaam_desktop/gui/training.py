@@ -14,13 +14,6 @@ from icaam_desktop.core.jobs import Cancelled, CancelToken
 from icaam_desktop.core.taxonomy import Taxonomy
 
 
-def active_model_folder(model_path: str = "") -> Path:
-    """The model the app uses (``core.model_choice.model_folder``: the same rule as the CLI)."""
-    from icaam_desktop.core.model_choice import model_folder
-
-    return model_folder(model_path)
-
-
 def catalogue_problem(text: str, session, *, what: str) -> tuple[Path, str | None]:
     """The catalogue folder typed in a panel, and why ``what`` cannot start yet (None when it can).
 

@@ -96,7 +96,7 @@ def test_training_panel_trains_plots_compares_and_activates(window, qtbot, fashi
 
 @pytest.mark.slow
 def test_full_fine_tune_can_continue_from_the_active_model(window, qtbot, fashion):
-    from icaam_desktop.gui.training import active_model_folder
+    from icaam_desktop.core.model_choice import model_folder
 
     panel = window.training_panel()
     panel.head.setChecked(True)
@@ -106,7 +106,7 @@ def test_full_fine_tune_can_continue_from_the_active_model(window, qtbot, fashio
     panel.continue_active.setChecked(True)
     train_in_panel(window, qtbot, panel, fashion / "catalog", epochs=1, limit=40)
     training = panel.result.card["training"]
-    assert training["initialised_from"] == str(active_model_folder(window.controller.settings.model_path))
+    assert training["initialised_from"] == str(model_folder(window.controller.settings.model_path))
 
 
 @pytest.mark.slow

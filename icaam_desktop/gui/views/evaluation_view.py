@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icaam_desktop.core.model_choice import model_folder
 from icaam_desktop.gui.models.thumbnails import ThumbnailCache
 from icaam_desktop.gui.training import (
-    active_model_folder,
     catalogue_problem,
     job_audit,
     job_evaluate,
@@ -128,7 +128,7 @@ class EvaluationDialog(QDialog):
             self._done,
             what="the evaluation",
             classifier=self.controller.classifier,
-            model_folder=active_model_folder(settings.model_path),
+            model_folder=model_folder(settings.model_path),
             device=settings.device,
             split=self.split.currentText(),
         )

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icaam_desktop.core.model_choice import model_folder
 from icaam_desktop.core.training import CHECKPOINT
 from icaam_desktop.core.training import DEFAULT_EPOCHS as TRAIN_EPOCHS
 from icaam_desktop.gui.training import (
-    active_model_folder,
     catalogue_problem,
     compare_metrics,
     job_activate,
@@ -221,7 +221,7 @@ class TrainingPanel(QDialog):
             limit=self.limit.value() or None,
             tracking_uri=settings.mlflow_tracking_uri,
             out=new_model_folder(),
-            init=active_model_folder(settings.model_path)
+            init=model_folder(settings.model_path)
             if self.full.isChecked() and self.continue_active.isChecked()
             else None,
         )
@@ -292,7 +292,7 @@ class TrainingPanel(QDialog):
                 self.chart.add(record)
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
-        active = active_model_folder(self.controller.settings.model_path)
+        active = model_folder(self.controller.settings.model_path)
         active_card = read_card(active)
         rows = compare_metrics(active_card, result.metrics)
         # Each side's test set: a model tried on a small subset is not measured like the shipped one.

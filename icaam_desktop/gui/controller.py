@@ -184,7 +184,7 @@ class Controller(QObject):
         self.settings.last_delivery = session.delivery.name
         self.save_settings()
         self.session_changed.emit(session)
-        problems = session.report().problems
+        problems = session.problem_count
         self.message.emit(
             f"Opened {session.delivery.name}: {len(session.products)} products, "
             f"{len(session.predictions)} classified, {len(session.category_decisions)} decided"

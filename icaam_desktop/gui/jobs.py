@@ -80,6 +80,7 @@ def job_open_delivery(
         )
         # The mapping saved by an earlier run, read here rather than on the GUI thread.
         session.stored_mapping = (ws.column_matches(delivery.name), ws.value_matches(delivery.name))
+        session.problem_count = session.report().problems  # a pass over every product: not on the GUI thread
         session.prepare_rows()
         return session
     finally:

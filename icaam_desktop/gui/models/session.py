@@ -115,6 +115,7 @@ class ReviewSession:
         self.values: dict[str, dict[str, str]] = values or {}  # product -> attribute -> option/value
         # (column matches, value matches) saved by an earlier mapping run, read by the opening job.
         self.stored_mapping: tuple[list[Any], list[Any]] = ([], [])
+        self.problem_count = 0  # what the delivery report lists, counted by the opening job
         self.category_decisions: dict[str, Decision] = {}
         self.attribute_decisions: dict[tuple[str, str], Decision] = {}
         self._memory_log: list[Decision] = []  # undo stack when there is no store

@@ -20,8 +20,6 @@ class StatusArea(QWidget):
         self.progress = JobProgress(bar_width=220)
         self.progress.message.connect(self.label.setText)
         self.progress.cancelling.connect(lambda: self.label.setText(self.label.text() + " — cancelling…"))
-        # The parts, by their old names (tests and screenshots reach them).
-        self.bar, self.eta, self.cancel_button = self.progress.bar, self.progress.eta, self.progress.cancel_button
         layout.addWidget(self.label)
         layout.addWidget(self.progress)
         self.note = QLabel("", objectName="noteLabel")
@@ -38,17 +36,10 @@ class StatusArea(QWidget):
         status_bar.addPermanentWidget(self.device)
         status_bar.addPermanentWidget(self.model)
 
-    @property
-    def job(self) -> Job | None:
-        return self.progress.job
-
     def track(self, job: Job, title: str) -> None:
         self.label.setText(title)
         self.progress.track(job)
         job.signals.finished.connect(lambda job=job: self._finished(job))
-
-    def cancel(self) -> None:
-        self.progress.cancel()
 
     def show_message(self, text: str, timeout_ms: int = 10_000) -> None:
         """A passing note beside the progress area (QStatusBar's own messages would hide it)."""

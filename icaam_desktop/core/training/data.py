@@ -208,12 +208,19 @@ def build_cache(
 # ----------------------------------------------------------------------------- augmentation
 
 
-def augment_batch(x: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
+def augment_batch(
+    x: torch.Tensor,
+    *,
+    generator: torch.Generator | None = None,
+    host_generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Photo augmentations on a uint8 batch ``[B, 3, S, S]``, on its own device; returns float in [0, 1].
 
     Horizontal flips; a mild random zoom (0.8x-1.15x), aspect change and shift; brightness,
     contrast and saturation jitter; resolution loss on a fifth of the batch; Gaussian noise
     on a quarter. Everything is batched tensor work (no per-image Python), so it is cheap on a GPU.
+    Nothing here waits for the device: the one Python number it needs (the low resolution's side) is
+    drawn on the host (``host_generator``), so the step's kernels queue up behind the previous step's.
     """
     dev = x.device
     b, _, h, w = x.shape
@@ -245,11 +252,10 @@ def augment_batch(x: torch.Tensor, *, generator: torch.Generator | None = None) 
     out = (out - grey) * sat[:, None, None, None] + grey
     # Resolution loss on a third of the batch (one random size per batch).
     low = rand(b) < 0.2
-    if bool(low.any()):
-        side = int(56 + 112 * float(rand(1).item()))
-        small = F.interpolate(out, size=(side, side), mode="bilinear", antialias=True, align_corners=False)
-        back = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
-        out = torch.where(low[:, None, None, None], back, out)
+    side = int(torch.randint(56, 169, (1,), generator=host_generator))
+    small = F.interpolate(out, size=(side, side), mode="bilinear", antialias=True, align_corners=False)
+    back = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
+    out = torch.where(low[:, None, None, None], back, out)
     # Sensor / compression noise on a third.
     noisy = (rand(b) < 0.25).float() * 0.04 * rand(b)
     out = out + torch.randn(out.shape, device=dev, generator=generator) * noisy[:, None, None, None]

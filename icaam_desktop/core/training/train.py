@@ -341,6 +341,8 @@ def train_classifier(
         step_count = [start_epoch * steps_per_epoch]
         gen = torch.Generator(device=dev)
         gen.manual_seed(SPLIT_SEED)
+        host_gen = torch.Generator()  # the few numbers Python needs, drawn without waiting for the device
+        host_gen.manual_seed(SPLIT_SEED)
         epochs_run = start_epoch
         train_net = TopNet(net, freeze_blocks) if trunk is not None else net  # net's own parameters
         step_net = torch.compile(train_net) if compile else train_net  # net is what is saved
@@ -351,12 +353,14 @@ def train_classifier(
             torch.manual_seed(SPLIT_SEED + epoch)
             _train_mode(net)
             perm = train_rows[torch.randperm(len(train_rows)).numpy()]
+            # On the device once per epoch: a per-step copy from pageable memory would wait for the previous step.
+            perm_dev = torch.as_tensor(perm, device=data.cache.device)
             t0, losses, pos = time.perf_counter(), [], 0
             try:
                 while pos < len(perm):
                     if cancel is not None:
                         cancel.raise_if_cancelled()
-                    rows = torch.as_tensor(perm[pos : pos + batch_size], device=data.cache.device)
+                    rows = perm_dev[pos : pos + batch_size]
                     # Mostly the clean photo, else one of the degraded copies.
                     var = torch.where(
                         torch.rand(len(rows), device=data.cache.device) < 0.65,
@@ -368,7 +372,7 @@ def train_classifier(
                             x = trunk.batch(rows, var, generator=gen)
                         else:
                             x = data.cache[rows, var].to(dev, non_blocking=True)
-                            x = normalise(resize_to(augment_batch(x, generator=gen), input_size), mean=mean, std=std)
+                            x = normalise(resize_to(augment_batch(x, generator=gen, host_generator=host_gen), input_size), mean=mean, std=std)
                             x = x.contiguous(memory_format=torch.channels_last)
                         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
                             logits = step_net(x)

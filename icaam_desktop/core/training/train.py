@@ -372,7 +372,11 @@ def train_classifier(
                             x = trunk.batch(rows, var, generator=gen)
                         else:
                             x = data.cache[rows, var].to(dev, non_blocking=True)
-                            x = normalise(resize_to(augment_batch(x, generator=gen, host_generator=host_gen), input_size), mean=mean, std=std)
+                            x = normalise(
+                                resize_to(augment_batch(x, generator=gen, host_generator=host_gen), input_size),
+                                mean=mean,
+                                std=std,
+                            )
                             x = x.contiguous(memory_format=torch.channels_last)
                         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
                             logits = step_net(x)

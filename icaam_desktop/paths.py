@@ -34,6 +34,11 @@ def demo_dir() -> Path:
     return resources_dir() / "demo"
 
 
+def selftest_dir() -> Path:
+    """Labelled catalogue photos the shipped model never trained on (``--self-test``)."""
+    return resources_dir() / "selftest"
+
+
 def user_data_dir() -> Path:
     override = os.environ.get("ICAAM_DATA_DIR")
     if override:

@@ -2,10 +2,12 @@
 
 It prints what an analyst or a support engineer needs to know (app, Python and torch versions, whether
 the app is frozen, the model card, the device and, when it is the CPU, why), then classifies the bundled
-demo delivery and compares the predictions with the demo's known labels.
+check set (``resources/selftest``: 50 photos of the retailer's own catalogue from the held-out test split
+of the shipped model, with their catalogue categories; ``tools/make_selftest_set.py`` made it) through
+the same delivery pipeline an analyst uses, and compares the predictions with those categories.
 
-Pass criterion: the demo's leaf accuracy must be at least the model card's held-out leaf accuracy minus
-``TOLERANCE_SE`` binomial standard errors for the demo's size n: ``p - 3 * sqrt(p * (1 - p) / n)``.
+Pass criterion: the check set's leaf accuracy must be at least the model card's held-out leaf accuracy minus
+``TOLERANCE_SE`` binomial standard errors for the set's size n: ``p - 3 * sqrt(p * (1 - p) / n)``.
 With n = 50 and p = 0.80 that is 0.80 - 0.17 = 0.63. A sound model lands below that line by chance
 about once in 700 runs; a broken bundle (wrong preprocessing, missing weights, mismatched labels) lands
 near chance level, far below it.
@@ -28,7 +30,7 @@ from typing import TextIO
 
 from icaam_desktop import __version__, paths
 
-TOLERANCE_SE = 3.0  # binomial standard errors the demo accuracy may fall short of the card's held-out accuracy
+TOLERANCE_SE = 3.0  # binomial standard errors the check set's accuracy may fall short of the card's held-out one
 MODEL_FILES = ("model.safetensors", "model_card.json")
 LOG_NAME = "self-test.log"  # where a windowed build (no stdout) writes the report
 _HELD_OUT_SCOPES = ("test", "held_out", "holdout")  # metrics sections measured on data never trained or tuned on
@@ -40,9 +42,9 @@ class SelfTestFailure(Exception):
 
 
 def pass_threshold(card_accuracy: float, n: int, *, tolerance_se: float = TOLERANCE_SE) -> float:
-    """The lowest demo accuracy that is still consistent with the card's accuracy on n demo products."""
+    """The lowest check-set accuracy that is still consistent with the card's accuracy on n products."""
     if n <= 0:
-        raise ValueError("the demo has no labelled products")
+        raise ValueError("the check set has no labelled products")
     p = min(max(card_accuracy, 0.0), 1.0)
     return p - tolerance_se * math.sqrt(p * (1.0 - p) / n)
 
@@ -67,15 +69,14 @@ def card_leaf_accuracy(card: dict) -> tuple[float, str]:
     )
 
 
-def read_demo_labels(path: Path) -> dict[str, str]:
-    """``product_id -> leaf code`` from the demo's labels.csv (``product_id;leaf_code``)."""
+def read_check_labels(path: Path) -> dict[str, str]:
+    """``sku -> leaf code`` from the check set's products.csv (the catalogue's ``sku;categories``)."""
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh, delimiter=";")
         fields = reader.fieldnames or []
-        label_col = next((c for c in ("leaf_code", "category_code") if c in fields), None)
-        if "product_id" not in fields or label_col is None:
-            raise SelfTestFailure(f"{path}: expected columns product_id;leaf_code, found {';'.join(fields)}")
-        return {row["product_id"]: row[label_col] for row in reader if row.get("product_id")}
+        if "sku" not in fields or "categories" not in fields:
+            raise SelfTestFailure(f"{path}: expected columns sku;categories, found {';'.join(fields)}")
+        return {row["sku"]: row["categories"] for row in reader if row.get("sku")}
 
 
 def bundled_cuda_runtime() -> list[Path]:
@@ -147,14 +148,14 @@ class _Report:
         return taken
 
 
-def _check_inputs(model_dir: Path, demo: Path) -> None:
+def _check_inputs(model_dir: Path, check_set: Path, taxonomy_dir: Path) -> None:
     missing = [model_dir / f for f in MODEL_FILES if not (model_dir / f).is_file()]
     if missing:
         raise SelfTestFailure("model missing: " + ", ".join(str(m) for m in missing))
-    needed = [demo / "labels.csv", demo / "taxonomy" / "categories.csv"]
+    needed = [check_set / "products.csv", check_set / "images", taxonomy_dir / "categories.csv"]
     absent = [p for p in needed if not p.exists()]
     if absent:
-        raise SelfTestFailure("demo delivery missing: " + ", ".join(str(p) for p in absent))
+        raise SelfTestFailure("check set missing: " + ", ".join(str(p) for p in absent))
 
 
 def _environment(r: _Report):
@@ -202,24 +203,24 @@ def _device(r: _Report, torch, classifier) -> None:
         r.line("cudart from", origin)
 
 
-def _demo_accuracy(r: _Report, classifier, demo: Path) -> tuple[int, int]:
+def _check_set_accuracy(r: _Report, classifier, check_set: Path, taxonomy_dir: Path) -> tuple[int, int]:
     from icaam_desktop.core.classify import classify_delivery
     from icaam_desktop.core.delivery import open_delivery
     from icaam_desktop.core.taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy(demo / "taxonomy")
+    taxonomy = load_taxonomy(taxonomy_dir)
     card_fp = classifier.card.get("taxonomy_fingerprint")
     if card_fp and card_fp != taxonomy.fingerprint:
-        raise SelfTestFailure(f"demo taxonomy {taxonomy.fingerprint} is not the model's taxonomy {card_fp}")
-    labels = read_demo_labels(demo / "labels.csv")
-    delivery = open_delivery(demo)
+        raise SelfTestFailure(f"bundled taxonomy {taxonomy.fingerprint} is not the model's taxonomy {card_fp}")
+    labels = read_check_labels(check_set / "products.csv")
+    delivery = open_delivery(check_set, sheet="products.csv", id_column="sku")
     found = classify_delivery(delivery, classifier=classifier, taxonomy=taxonomy, batch_size=16)
     predictions = {p.product_id: p for p in found}
     missing = sorted(set(labels) - set(predictions))
     if missing:
         r.line("unclassified", f"{len(missing)} labelled product(s) got no prediction: {', '.join(missing[:5])}")
     correct = sum(1 for pid, leaf in labels.items() if pid in predictions and predictions[pid].leaf_code == leaf)
-    r.line("demo", f"{len(labels)} labelled products classified in {r.lap():.1f} s")
+    r.line("check set", f"{len(labels)} labelled catalogue products classified in {r.lap():.1f} s")
     return correct, len(labels)
 
 
@@ -271,14 +272,14 @@ def run_self_test(*, out: TextIO | None = None, components: bool = True) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     r = _Report(out)
-    model_dir, demo = paths.models_dir() / "default", paths.demo_dir()
+    model_dir, check_set, taxonomy_dir = paths.models_dir() / "default", paths.selftest_dir(), paths.demo_dir() / "taxonomy"
     print("ICaAM self-test", file=out)
     try:
         torch = _environment(r)
-        _check_inputs(model_dir, demo)
+        _check_inputs(model_dir, check_set, taxonomy_dir)
         classifier, held_out = _model(r, model_dir)
         _device(r, torch, classifier)
-        correct, n = _demo_accuracy(r, classifier, demo)
+        correct, n = _check_set_accuracy(r, classifier, check_set, taxonomy_dir)
         if components:
             _components(r)
     except SelfTestFailure as exc:
@@ -291,7 +292,7 @@ def run_self_test(*, out: TextIO | None = None, components: bool = True) -> int:
 
     accuracy, threshold = correct / n, pass_threshold(held_out, n)
     verdict = (
-        f"demo leaf accuracy {accuracy:.3f} ({correct}/{n}); model card held-out {held_out:.3f}; "
+        f"check-set leaf accuracy {accuracy:.3f} ({correct}/{n}); model card held-out {held_out:.3f}; "
         f"pass line {threshold:.3f} = held-out - {TOLERANCE_SE:g} standard errors for n={n}"
     )
     if accuracy < threshold:

@@ -157,7 +157,6 @@ class Controller(QObject):
 
     def open_demo(self) -> Job:
         demo = paths.demo_dir()
-        # The demo folder also holds labels.csv (the self-test's answers): name the product sheet.
         return self.open_delivery(demo, taxonomy_dir=demo / "taxonomy", sheet="products.csv")
 
     def restore_last(self) -> Job | None:

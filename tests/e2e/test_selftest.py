@@ -42,22 +42,32 @@ def test_the_shipped_model_card_states_a_held_out_accuracy():
     card_file = paths.models_dir() / "default" / "model_card.json"
     if not card_file.is_file():
         pytest.skip("no shipped model yet")
-    accuracy, where = selftest.card_leaf_accuracy(json.loads(card_file.read_text(encoding="utf-8")))
-    assert 0.0 < accuracy <= 1.0 and where.startswith("metrics.")
+    card = json.loads(card_file.read_text(encoding="utf-8"))
+    accuracy, where = selftest.card_leaf_accuracy(card)
+    assert where == "metrics.test.leaf_top1"  # the held-out split, not validation
+    assert accuracy == card["metrics"]["test"]["leaf_top1"] and 0.5 < accuracy <= 1.0
 
 
-def test_demo_labels_are_leaves_of_the_demo_taxonomy():
-    labels = selftest.read_demo_labels(paths.demo_dir() / "labels.csv")
+def test_check_set_is_labelled_catalogue_photos_of_the_models_test_split(fashion):
+    """Every check-set product is a catalogue product with the catalogue's own leaf, from the held-out split."""
+    from icaam_desktop.core.training.data import load_catalog, split_items
+
+    labels = selftest.read_check_labels(paths.selftest_dir() / "products.csv")
     taxonomy = load_taxonomy(paths.demo_dir() / "taxonomy")
     assert len(labels) == 50
     assert [code for code in labels.values() if not taxonomy.is_leaf(code)] == []
+    card = json.loads((paths.models_dir() / "default" / "model_card.json").read_text(encoding="utf-8"))
+    catalog = load_catalog(fashion / "catalog", taxonomy=taxonomy)
+    test = {it.sku: it.leaf for it in split_items(catalog.items, seed=card["training_data"]["split_seed"])["test"]}
+    assert {sku: test.get(sku) for sku in labels} == labels
+    assert sorted(p.stem for p in (paths.selftest_dir() / "images").iterdir()) == sorted(labels)
 
 
 def test_labels_file_with_wrong_columns_is_a_clear_failure(tmp_path):
-    bad = tmp_path / "labels.csv"
-    bad.write_text("sku,category\nA,b\n", encoding="utf-8")
-    with pytest.raises(selftest.SelfTestFailure, match="expected columns product_id;leaf_code"):
-        selftest.read_demo_labels(bad)
+    bad = tmp_path / "products.csv"
+    bad.write_text("product_id;leaf_code\nA;b\n", encoding="utf-8")
+    with pytest.raises(selftest.SelfTestFailure, match="expected columns sku;categories"):
+        selftest.read_check_labels(bad)
 
 
 def test_missing_model_fails_with_the_path(tmp_path, monkeypatch):
@@ -78,13 +88,13 @@ def test_without_stdout_the_report_goes_to_the_log(tmp_path, monkeypatch):
     assert "FAIL: model missing:" in log.read_text(encoding="utf-8")
 
 
-def test_missing_demo_fails_with_the_path(tmp_path, monkeypatch):
-    monkeypatch.setattr(paths, "demo_dir", lambda: tmp_path / "demo")
+def test_missing_check_set_fails_with_the_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "selftest_dir", lambda: tmp_path / "selftest")
     if not (paths.models_dir() / "default" / "model.safetensors").is_file():
         pytest.skip("no shipped model yet: the model check fails first")
     out = io.StringIO()
     assert selftest.run_self_test(out=out) == 1
-    assert "FAIL: demo delivery missing:" in out.getvalue()
+    assert "FAIL: check set missing:" in out.getvalue() and str(tmp_path / "selftest") in out.getvalue()
 
 
 def test_cpu_diagnosis_names_the_reason():
@@ -134,7 +144,7 @@ def test_installed_app_self_test_passes_offline():
     device = next(line for line in report.splitlines() if line.strip().startswith("device"))
     assert ("CUDA" if _cuda_usable() else "CPU") in device, device
     assert "frozen          no" in report
-    assert "PASS: demo leaf accuracy" in report
+    assert "PASS: check-set leaf accuracy" in report
 
 
 @pytest.mark.gpu

@@ -272,7 +272,11 @@ def run_self_test(*, out: TextIO | None = None, components: bool = True) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     r = _Report(out)
-    model_dir, check_set, taxonomy_dir = paths.models_dir() / "default", paths.selftest_dir(), paths.demo_dir() / "taxonomy"
+    model_dir, check_set, taxonomy_dir = (
+        paths.models_dir() / "default",
+        paths.selftest_dir(),
+        paths.demo_dir() / "taxonomy",
+    )
     print("ICaAM self-test", file=out)
     try:
         torch = _environment(r)

@@ -42,3 +42,17 @@ def demo_delivery(folder: Path, n: int) -> Path:
         for src in (_DEMO / "images").glob(f"{row[0]}*.jpg"):
             shutil.copy(src, folder / "images" / src.name)
     return folder
+
+
+def catalogue_delivery(folder: Path, n: int, *, fashion: Path) -> Path:
+    """A plain delivery (``Article,Product Name,Image``) of the first ``n`` catalogue products, photos copied."""
+    (folder / "images").mkdir(parents=True)
+    rows = catalogue_rows(fashion)[:n]
+    with (folder / "products.csv").open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["Article", "Product Name", "Image"])
+        for row in rows:
+            name = f"{row['sku']}.jpg"
+            shutil.copy(fashion / "catalog" / "images224" / name, folder / "images" / name)
+            out.writerow([row["sku"], row["name"], name])
+    return folder

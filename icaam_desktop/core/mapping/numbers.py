@@ -65,14 +65,17 @@ class CurrencyTable:
         return text
 
     def find(self, text: str) -> str | None:
-        """The currency named in ``text`` (ISO code, symbol or word), else None."""
+        """The currency named in ``text``, else None: an ISO code first (``$12 CAD`` is Canadian, ``12 EUR$``
+        is euros), then a symbol (``R$``, ``€``, ``$``), then a word (``rupees``)."""
+        tokens = normalise_text(text).split()
+        for token in tokens:
+            if token.upper() in self.usd_per_unit:
+                return token.upper()
         lowered = text.lower()
         for symbol, pattern in self._symbol_patterns:
             if pattern.search(lowered):
                 return self.symbols[symbol]
-        for token in normalise_text(text).split():
-            if token.upper() in self.usd_per_unit:
-                return token.upper()
+        for token in tokens:
             if token in self.symbols:
                 return self.symbols[token]
         return None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
 from icaam_desktop.core.mapping.assign import ASSIGN_THRESHOLD, assign
 from icaam_desktop.core.mapping.mapper import map_delivery
 from icaam_desktop.core.mapping.model import SOURCE_MEMORY, SupplierMemory
+from icaam_desktop.core.mapping.numbers import currency_table
 
 
 def test_assign_is_one_to_one_with_a_no_counterpart_option():
@@ -159,7 +161,7 @@ def test_confidences_and_reasons_are_readable(taxonomy, make_delivery):
     price = next(m for m in result.columns if m.supplier_column == "Preis EUR")
     assert price.attribute == "price" and any("currency EUR" in r for r in price.reasons)
     product = result.products["P1"]
-    assert float(product.values["price"]) > 12.5  # converted EUR -> INR
+    assert float(product.values["price"]) == pytest.approx(12.5 * currency_table().rate("EUR", "INR"), abs=0.01)
     assert any("converted EUR->INR" in p for p in product.problems)
 
 

@@ -89,5 +89,7 @@ def test_parse_year(raw, year):
 
 def test_a_letter_symbol_only_counts_at_the_start_of_a_word():
     # "r$" inside "EUR$" is not the real; the table must not read the cell as BRL.
-    assert currency_table().find("12 EUR$") != "BRL"
+    assert currency_table().find("12 EUR$") == "EUR"  # the ISO code is more specific than the bare "$"
+    assert currency_table().find("$12 CAD") == "CAD"
+    assert currency_table().find("R$ 1.299,00") == "BRL" and currency_table().find("$ 12") == "USD"
     assert currency_table().find("r$ 12") == "BRL"

@@ -70,21 +70,44 @@ def image_reference_share(values: list[str], index: ImageIndex | None) -> tuple[
     return named / len(filled), resolved / len(filled)
 
 
-def detect_image_column(columns: list[str], rows: list[SheetRow], index: ImageIndex | None) -> ColumnGuess:
-    """The column whose cells most often name image files (resolving to files in the folder counts most)."""
-    best: tuple[float, str, str] | None = None
+def _image_columns(columns: list[str], rows: list[SheetRow], index: ImageIndex | None) -> list[tuple[float, str, str]]:
+    """(score, column, reason) of every column whose cells name image files often enough, in sheet order.
+
+    A column that resolves to files in the folder counts most; one filled on every row beats one filled
+    on a few (``Image 1`` is the main photo, ``Image 2`` the occasional extra)."""
+    found = []
     for position, column in enumerate(columns):
-        named, resolved = image_reference_share(_values(rows, column), index)
+        values = _values(rows, column)
+        named, resolved = image_reference_share(values, index)
         if max(named, resolved) < _MIN_IMAGE_SHARE:
             continue
+        fill = sum(1 for v in values if v) / len(values)
         hint = 0.2 if _words(column) & _IMAGE_WORDS else 0.0
-        score = 2 * resolved + named + hint - position * 1e-4
-        reason = f"{named:.0%} of its cells name image files, {resolved:.0%} resolve to files in the folder"
-        if best is None or score > best[0]:
-            best = (score, column, reason)
-    if best is None:
+        score = (2 * resolved + named) * (0.5 + 0.5 * fill) + hint - position * 1e-4
+        reason = (
+            f"{named:.0%} of its cells name image files, {resolved:.0%} resolve to files in the folder, "
+            f"{fill:.0%} filled"
+        )
+        found.append((score, column, reason))
+    return found
+
+
+def detect_image_column(columns: list[str], rows: list[SheetRow], index: ImageIndex | None) -> ColumnGuess:
+    """The column whose cells most often name image files: the product's main photo."""
+    found = _image_columns(columns, rows, index)
+    if not found:
         return ColumnGuess(None, "no column names image files; images are joined by file name = product id")
-    return ColumnGuess(best[1], best[2])
+    _, column, reason = max(found, key=lambda item: item[0])
+    return ColumnGuess(column, reason)
+
+
+def extra_image_columns(
+    columns: list[str], rows: list[SheetRow], index: ImageIndex | None, *, main: str | None, exclude: set[str]
+) -> list[str]:
+    """The other columns that name image files (``Image 2``, ``Back view``), in sheet order."""
+    if main is None:
+        return []
+    return [column for _, column, _ in _image_columns(columns, rows, index) if column != main and column not in exclude]
 
 
 def detect_id_column(

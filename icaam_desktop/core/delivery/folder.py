@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from icaam_desktop.core.delivery.columns import detect_id_column, detect_image_column
+from icaam_desktop.core.delivery.columns import detect_id_column, detect_image_column, extra_image_columns
 from icaam_desktop.core.delivery.join import ImageIndex, find_images, join_images, looks_like_image_name
 from icaam_desktop.core.delivery.model import Delivery, DeliveryError, ImageFile, Product, SheetChoiceError, SheetInfo
 from icaam_desktop.core.delivery.sheet import SheetRow, find_sheets, read_sheet
@@ -49,8 +49,9 @@ def open_delivery(
     image_col, image_reason = _image_column(info, rows, index, image_column)
     id_col, id_reason = _id_column(info, rows, index, id_column, image_col)
 
+    extras = extra_image_columns(info.columns, rows, index, main=image_col, exclude={id_col})
     products, problems = _products(rows, id_col)
-    orphans, join_problems = join_images(products, index, image_column=image_col)
+    orphans, join_problems = join_images(products, index, image_columns=[c for c in [image_col, *extras] if c])
     problems.extend(join_problems)
     delivery = Delivery(
         name=root.name,
@@ -63,6 +64,7 @@ def open_delivery(
         problems=problems,
         id_column_reason=id_reason,
         image_column_reason=image_reason,
+        extra_image_columns=extras,
     )
     check_images(delivery.images, progress=progress, cancel=cancel)
     return delivery

@@ -1,11 +1,13 @@
 """Finding a delivery's image files and joining them to its products.
 
-A product's images are found three ways, in this order of precedence:
-1. the sheet's image column names them (a file name, a relative path or a URL; several per cell
-   separated by ; , | or whitespace);
-2. the file's stem is the product id (``40005211.png``);
+A product's images are found these ways, in this order of precedence:
+1. the sheet's image columns name them (a file name, a relative path or a URL; several per cell
+   separated by ; , | or whitespace; the main column first, then ``Image 2``-like ones);
+2. the file's stem is the product id (``40005211.png``; a numeric id also matches its zero-padded
+   form, ``00004100.jpg`` for ``4100``, as spreadsheets drop leading zeros);
 3. the file's stem is the product id plus ``_N`` or ``-N`` (``NW-101247_2.jpg``): extra images,
-   ordered by N.
+   ordered by N;
+4. the file lies in a folder named after the product id (``images/ES-02000/1.jpg``).
 The first image of a product is its primary one. Images that no product claims are orphans; an
 image the sheet names that is not on disk becomes a "missing" ImageFile.
 """
@@ -43,6 +45,8 @@ class ImageIndex:
     by_name: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))
     by_stem: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))
     by_base: dict[str, list[tuple[int, ImageFile]]] = field(default_factory=lambda: defaultdict(list))
+    by_number: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))  # "4100" <- 00004100.jpg
+    by_folder: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))  # parent folder name
 
     @classmethod
     def build(cls, root: Path, images: list[ImageFile]) -> ImageIndex:
@@ -55,6 +59,10 @@ class ImageIndex:
             match = _SUFFIX_N.match(rel.stem)
             if match:
                 index.by_base[match["base"].lower()].append((int(match["n"]), im))
+            if rel.stem.isdigit() and rel.stem.startswith("0"):
+                index.by_number[rel.stem.lstrip("0") or "0"].append(im)
+            if len(rel.parts) > 1:
+                index.by_folder[rel.parent.name.lower()].append(im)
         return index
 
     def resolve_whole(self, reference: str) -> ImageFile | None:
@@ -121,11 +129,12 @@ def split_references(cell: str, index: ImageIndex | None = None) -> list[str]:
 
 
 def join_images(
-    products: list[Product], index: ImageIndex, *, image_column: str | None
+    products: list[Product], index: ImageIndex, *, image_columns: list[str]
 ) -> tuple[list[ImageFile], list[str]]:
     """Attach images to ``products`` in place; return (orphan images, problems).
 
-    A file can belong to several products only when the sheet names it for each of them.
+    ``image_columns``: the main image column first, then the others. A file can belong to several
+    products only when the sheet names it for each of them.
     """
     claimed: set[int] = set()
     problems: list[str] = []
@@ -138,7 +147,7 @@ def join_images(
             product.images.append(im)
             claimed.add(id(im))
 
-    if image_column:
+    for image_column in image_columns:
         for product in products:
             cell = product.row.get(image_column, "")
             refs = split_references(cell, index)
@@ -162,17 +171,30 @@ def join_images(
                         missing[key] = im
                 add(product, im, "column")
 
-    # Stems and numbered extras only claim files the sheet did not name for another product.
+    # File names and folders only claim files the sheet did not name for another product.
+    def claim(product: Product, lookup: dict, key: str, how: str, order=None) -> None:
+        found = lookup.get(key, [])
+        for im in sorted(found, key=order) if order else found:
+            if id(im) not in claimed:
+                add(product, im, how)
+
     for product in products:
         key = product.product_id.strip().lower()
-        for im in index.by_stem.get(key, []):
-            if id(im) not in claimed:
-                add(product, im, "stem")
+        claim(product, index.by_stem, key, "stem")
+        if key.isdigit():
+            claim(product, index.by_number, key.lstrip("0") or "0", "stem")
     for product in products:
         key = product.product_id.strip().lower()
         for _, im in sorted(index.by_base.get(key, []), key=lambda pair: (pair[0], pair[1].rel)):
             if id(im) not in claimed:
                 add(product, im, "suffix")
+    for product in products:
+        claim(product, index.by_folder, product.product_id.strip().lower(), "folder", order=_natural_key)
 
     orphans = [im for im in index.images if id(im) not in claimed]
     return orphans, problems
+
+
+def _natural_key(im: ImageFile) -> tuple:
+    """``2.jpg`` before ``10.jpg``: numbers in a path compare as numbers."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", im.rel.lower()))

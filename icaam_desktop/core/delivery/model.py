@@ -37,7 +37,7 @@ class ImageFile:
     mode: str | None = None  # PIL mode, e.g. "RGB", "CMYK", "P", "I;16"
     n_frames: int = 1
     notes: list[str] = field(default_factory=list)  # usable but unusual: CMYK, EXIF rotation, animation, ...
-    joined_by: str = ""  # how it was joined to its product: "column", "stem", "suffix" ("" for orphans)
+    joined_by: str = ""  # how it was joined to its product: "column", "stem", "suffix", "folder" ("" for orphans)
     bytes: int | None = None  # the file's size (None: not checked, or stored by an older version)
 
     @property
@@ -88,6 +88,7 @@ class Delivery:
     problems: list[str] = field(default_factory=list)  # row-level problems, e.g. duplicate ids
     id_column_reason: str = ""  # why this column was taken as the product id ("given" when overridden)
     image_column_reason: str = ""
+    extra_image_columns: list[str] = field(default_factory=list)  # more photos per row ("Image 2"), in sheet order
 
     @property
     def images(self) -> list[ImageFile]:

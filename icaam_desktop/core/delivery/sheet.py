@@ -203,9 +203,13 @@ def _consistency(sample: str, delimiter: str) -> tuple[float, int]:
         pass
     if len(counts) > 2 and len(sample) >= _SNIFF_CHARS:
         counts = counts[:-1]  # the sample may cut the last record short
-    if not counts or counts[0] < 2:
-        return (0.0, counts[0] if counts else 0)
+    if not counts:
+        return (0.0, 0)
     header = counts[0]
+    if header < 2:  # a one-cell title line above the header: judge by the most common width instead
+        header = max(set(counts), key=counts.count)
+        if header < 2:
+            return (0.0, header)
     same = sum(c == header for c in counts)
     return (same / len(counts), header)
 
@@ -263,8 +267,55 @@ class _StoppedAt(Exception):
     """The reader could not go on; the message says where and why."""
 
 
+_HEADER_LOOKAHEAD = 25  # records read before the header is chosen: title blocks are a few lines
+
+
+def _filled(record: list[str]) -> int:
+    return sum(1 for cell in record if cell.strip())
+
+
+def header_index(records: list[list[str]]) -> int:
+    """Which of the first non-blank records is the header: the first one filled at least half as wide as
+    the widest. Title lines above it ("Price list spring 2026", "Supplier: ...") fill one or two cells."""
+    counts = [_filled(record) for record in records]
+    widest = max(counts, default=0)
+    if widest < 3:
+        return 0
+    need = max(2, -(-widest // 2))
+    return next((i for i, n in enumerate(counts) if n >= need), 0)
+
+
+def _with_header_found(records, warnings: list[str]):
+    """The records from the header on: title lines above it are dropped, with a warning naming them."""
+    head: list[tuple[int, list[str]]] = []
+    records = iter(records)
+    stopped: _StoppedAt | None = None
+    try:
+        for start, record in records:
+            if _filled(record):
+                head.append((start, record))
+                if len(head) >= _HEADER_LOOKAHEAD:
+                    break
+    except _StoppedAt as exc:
+        stopped = exc
+    skip = header_index([record for _, record in head])
+    if skip:
+        titles = " | ".join(" ".join(c.strip() for c in record if c.strip()) for _, record in head[:skip])
+        shown = titles if len(titles) <= 80 else titles[:77] + "..."
+        warnings.append(
+            f"the header is on line {head[skip][0]}; {skip} line(s) above it look like a title and were skipped: {shown!r}"
+        )
+    yield from head[skip:]
+    if stopped is not None:
+        raise stopped
+    yield from records
+
+
 def parse_records(records) -> tuple[list[str], list[SheetRow], list[str]]:
-    """(headers, rows, warnings) from (line number, cells) records, as read from a CSV or a workbook."""
+    """(headers, rows, warnings) from (line number, cells) records, as read from a CSV or a workbook.
+
+    The header is the first record filled at least half as wide as the widest of the first few
+    (``header_index``): a title block above it is skipped with a warning, not read as products."""
     headers: list[str] | None = None
     warnings: list[str] = []
     rows: list[SheetRow] = []
@@ -273,7 +324,7 @@ def parse_records(records) -> tuple[list[str], list[SheetRow], list[str]]:
     long_empty: list[int] = []
     n_extra = 0
     try:
-        for start, record in records:
+        for start, record in _with_header_found(records, warnings):
             if not any(cell.strip() for cell in record):
                 continue
             if headers is None:

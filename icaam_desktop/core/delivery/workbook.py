@@ -1,4 +1,4 @@
-"""Excel workbooks (.xlsx) as product sheets: the first worksheet's cells as text rows.
+"""Excel workbooks (.xlsx) as product sheets: the product worksheet's cells as text rows.
 
 Suppliers often send the workbook itself rather than a CSV export. An .xlsx file is a zip of XML
 parts; the product sheet needs only the cell texts (shared strings, inline strings, numbers,
@@ -24,24 +24,39 @@ _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 def read_xlsx(data: bytes, *, shown: str) -> tuple[list[tuple[int, list[str]]], list[str]]:
-    """(Excel row number, cell texts) of the first worksheet, and warnings; ``shown`` names the file in errors."""
+    """(Excel row number, cell texts) of the product worksheet, and warnings; ``shown`` names the file in errors.
+
+    With several worksheets, the product sheet is the one with the most rows of two or more filled
+    cells (a cover sheet of contact details or notes comes first in many supplier workbooks)."""
+    if not data:
+        raise DeliveryError(f"the workbook {shown} is empty (0 bytes)")
     try:
         archive = zipfile.ZipFile(BytesIO(data))
     except zipfile.BadZipFile:
         raise DeliveryError(f"the workbook {shown} is not a valid .xlsx file (not a zip archive)") from None
     with archive:
         try:
-            names, path = _first_sheet(archive)
+            sheets = _worksheets(archive)
             strings = _shared_strings(archive)
-            root = ElementTree.fromstring(archive.read(path))
+            tables = [(name, _rows(ElementTree.fromstring(archive.read(path)), strings)) for name, path in sheets]
         except (KeyError, ElementTree.ParseError) as exc:
             raise DeliveryError(f"the workbook {shown} cannot be read: {exc}") from None
+    best = max(range(len(tables)), key=lambda i: (_table_rows(tables[i][1]), -i))
     warnings = []
-    if len(names) > 1:
-        others = ", ".join(names[1:])
+    if len(tables) > 1:
+        others = ", ".join(f"'{name}'" for i, (name, _) in enumerate(tables) if i != best)
         warnings.append(
-            f"the workbook {shown} has {len(names)} worksheets; read the first, '{names[0]}' ({others} ignored)"
+            f"the workbook {shown} has {len(tables)} worksheets; read '{tables[best][0]}', the one with the most "
+            f"rows ({others} ignored)"
         )
+    return tables[best][1], warnings
+
+
+def _table_rows(rows: list[tuple[int, list[str]]]) -> int:
+    return sum(1 for _, cells in rows if sum(1 for c in cells if c.strip()) >= 2)
+
+
+def _rows(root: ElementTree.Element, strings: list[str]) -> list[tuple[int, list[str]]]:
     rows: list[tuple[int, list[str]]] = []
     for n, row in enumerate(root.iter(f"{_MAIN}row"), start=1):
         number = int(row.get("r", n))
@@ -52,20 +67,23 @@ def read_xlsx(data: bytes, *, shown: str) -> tuple[list[tuple[int, list[str]]], 
         if cells:
             width = max(cells) + 1
             rows.append((number, [cells.get(i, "") for i in range(width)]))
-    return rows, warnings
+    return rows
 
 
-def _first_sheet(archive: zipfile.ZipFile) -> tuple[list[str], str]:
-    """The worksheet names in workbook order and the zip path of the first one."""
+def _worksheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(name, zip path) of every worksheet, in workbook order."""
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     sheets = list(workbook.iter(f"{_MAIN}sheet"))
     if not sheets:
         raise KeyError("no worksheet in xl/workbook.xml")
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
-    target = targets[sheets[0].get(f"{_REL}id")]
-    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-    return [s.get("name", "") for s in sheets], path
+    found = []
+    for sheet in sheets:
+        target = targets[sheet.get(f"{_REL}id")]
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        found.append((sheet.get("name", ""), path))
+    return found
 
 
 def _shared_strings(archive: zipfile.ZipFile) -> list[str]:

@@ -146,6 +146,40 @@ def test_join_by_column_stem_and_suffix(tmp_path):
     assert {im.rel for im in delivery.rejected_images} == {"c3.png"}
 
 
+def test_photos_in_a_folder_per_product_and_zero_padded_file_names(tmp_path):
+    """Layouts a sheet does not describe: images/<id>/1.jpg, and 00004100.jpg for the id a spreadsheet shows as 4100."""
+    (tmp_path / "p.csv").write_text("Referencia;Nombre\nES-020;Camisa\n4100;Vestido\n77;Gorro\n", encoding="utf-8")
+    _jpg(tmp_path / "imagenes" / "ES-020" / "10.jpg")
+    _jpg(tmp_path / "imagenes" / "ES-020" / "2.jpg")
+    _jpg(tmp_path / "fotos" / "00004100.jpg")
+    _jpg(tmp_path / "fotos" / "0077_2.jpg")  # numbered extras keep their own rule: not claimed by 77
+    delivery = open_delivery(tmp_path)
+    images = {p.product_id: [im.rel for im in p.images] for p in delivery.products}
+    assert images == {
+        "ES-020": ["imagenes/ES-020/2.jpg", "imagenes/ES-020/10.jpg"],
+        "4100": ["fotos/00004100.jpg"],
+        "77": [],
+    }
+    assert [im.joined_by for im in delivery.product("ES-020").images] == ["folder", "folder"]
+    assert [im.rel for im in delivery.orphan_images] == ["fotos/0077_2.jpg"]
+
+
+def test_every_image_column_is_read_and_the_full_one_is_the_main(tmp_path):
+    rows = [f"IT-{i};Maglia;it{i}.jpg;{f'it{i}_retro.jpg' if i < 3 else ''}" for i in range(1, 11)]
+    (tmp_path / "p.csv").write_text("Codice;Nome;Immagine 1;Immagine 2\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    for i in range(1, 11):
+        _jpg(tmp_path / f"it{i}.jpg")
+    _jpg(tmp_path / "it1_retro.jpg")
+    _jpg(tmp_path / "it2_retro.jpg")
+    delivery = open_delivery(tmp_path)
+    assert (delivery.image_column, delivery.extra_image_columns) == ("Immagine 1", ["Immagine 2"])
+    assert [im.rel for im in delivery.product("IT-1").images] == ["it1.jpg", "it1_retro.jpg"]
+    assert [im.rel for im in delivery.product("IT-5").images] == ["it5.jpg"]
+    assert delivery.orphan_images == [] and delivery.products_without_images == []
+    given = open_delivery(tmp_path, image_column="Immagine 1")  # a chosen main column keeps the others
+    assert [im.rel for im in given.product("IT-2").images] == ["it2.jpg", "it2_retro.jpg"]
+
+
 def test_duplicate_ids_keep_the_first_row(tmp_path):
     (tmp_path / "p.csv").write_text("sku,name\nX1,first\nX2,other\nX1,second\n,no id\n", encoding="utf-8")
     _jpg(tmp_path / "X1.jpg")

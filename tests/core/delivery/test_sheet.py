@@ -207,3 +207,32 @@ def test_nul_characters_are_removed_with_a_warning(tmp_path):
     info, rows = read_sheet(_sheet(tmp_path, b"sku;name\nA1;Sh\x00irt\n"))
     assert rows[0].cells["name"] == "Shirt"
     assert any("NUL" in w for w in info.warnings)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Listino prodotti Primavera/Estate 2026;;;\nFornitore: Moda Italia S.r.l.;;;\n;;;\n",  # padded by Excel
+        "Productoverzicht leverancier Van Dijk - prijzen in EUR\n\n",  # no delimiter at all
+    ],
+)
+def test_title_lines_above_the_header_are_skipped_with_a_warning(tmp_path, title):
+    body = "Codice;Nome;Colore;Prezzo\n" + "".join(f"A{i};Maglia, blu;nero;12,50\n" for i in range(1, 21))
+    info, rows = read_sheet(_sheet(tmp_path, title + body))
+    assert info.delimiter == ";" and info.columns == ["Codice", "Nome", "Colore", "Prezzo"]
+    assert len(rows) == 20 and rows[0].cells == {
+        "Codice": "A1",
+        "Nome": "Maglia, blu",
+        "Colore": "nero",
+        "Prezzo": "12,50",
+    }
+    header_line = title.count("\n") + 1
+    assert rows[0].line == header_line + 1  # line numbers still those of the file
+    assert [w for w in info.warnings if w.startswith(f"the header is on line {header_line};")]
+
+
+def test_a_sparse_first_row_of_data_is_not_mistaken_for_a_title(tmp_path):
+    text = "sku;name;colour;size\nA1;;;\nA2;Shirt;red;M\nA3;Dress;blue;S\n"
+    info, rows = read_sheet(_sheet(tmp_path, text))
+    assert info.columns == ["sku", "name", "colour", "size"]
+    assert [r.cells["sku"] for r in rows] == ["A1", "A2", "A3"] and not info.warnings

@@ -126,3 +126,21 @@ def test_a_broken_workbook_is_an_error_the_user_can_act_on(tmp_path):
     path.write_bytes(b"<html>404</html>")
     with pytest.raises(DeliveryError, match="not a valid .xlsx"):
         read_sheet(path)
+
+
+def test_the_product_worksheet_is_read_even_behind_a_cover_sheet_and_a_title(tmp_path):
+    cover = [["Contact: sales@example.com"], ["Valid from 2026-03-01"]]
+    listing = [["Price list spring 2026"], [], *ROWS]  # a title and a blank row above the header
+    path = write_xlsx(tmp_path / "produkte.xlsx", {"Info": cover, "Products": listing})
+    info, rows = read_sheet(path)
+    assert info.columns == ROWS[0]
+    assert [r.cells["Artikelnummer"] for r in rows] == ["40826792", "40953250"]
+    assert any("read 'Products'" in w and "'Info' ignored" in w for w in info.warnings)
+    assert any(w.startswith("the header is on line 3;") and "Price list spring 2026" in w for w in info.warnings)
+
+
+def test_an_empty_workbook_file_says_so(tmp_path):
+    path = tmp_path / "produkte.xlsx"
+    path.write_bytes(b"")
+    with pytest.raises(DeliveryError, match=r"produkte.xlsx is empty \(0 bytes\)"):
+        read_sheet(path)

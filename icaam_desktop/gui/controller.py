@@ -26,6 +26,7 @@ from icaam_desktop.gui.jobs import (
     job_load_classifier,
     job_map,
     job_open_delivery,
+    job_refill_mapping,
     job_saved_predictions,
     sample_values,
 )
@@ -42,6 +43,7 @@ def _model_key(settings: Settings) -> tuple:
 # -- the controller (GUI thread) -----------------------------------------------------------------
 class Controller(QObject):
     session_changed = Signal(object)  # ReviewSession | None
+    values_refilled = Signal()  # the products' mapped values follow the latest decisions
     products_changed = Signal(list)  # product ids whose row must be redrawn
     mapping_changed = Signal(list, list)  # ColumnRow list, ValueMatch list
     classifier_changed = Signal(object)
@@ -67,14 +69,17 @@ class Controller(QObject):
         self.jobs: list[Job] = []
         self._decided_during_job: set[str] = set()
         self._closed = False
+        self._refill_job: Job | None = None
+        self._refill_again = False
         self._loading_for: tuple | None = None  # the settings the model in flight is being loaded with
 
     # -- plumbing ----------------------------------------------------------------------------
-    def run(self, fn, title: str, on_result, *, connect=None, **kwargs) -> Job:
+    def run(self, fn, title: str, on_result, *, connect=None, quiet: bool = False, **kwargs) -> Job:
         """Run ``fn(progress, cancel, **kwargs)`` in the one worker type.
 
         ``connect(job)`` wires a caller's own slots BEFORE the job starts: a fast job's signals are
-        queued at emit time, so slots connected after ``start()`` could miss them.
+        queued at emit time, so slots connected after ``start()`` could miss them. A ``quiet`` job (a
+        few milliseconds of bookkeeping after a keystroke) shows no progress bar.
         """
         job = Job(partial(fn, **kwargs), name=title)
         if self._closed:
@@ -84,7 +89,8 @@ class Controller(QObject):
         job.signals.cancelled.connect(lambda title=title: self.message.emit(f"{title}: cancelled"))
         job.signals.finished.connect(lambda job=job: self.jobs.remove(job) if job in self.jobs else None)
         self.jobs.append(job)
-        self.job_started.emit(job, title)
+        if not quiet:
+            self.job_started.emit(job, title)
         if connect is not None:
             connect(job)
         return job.start()
@@ -412,13 +418,43 @@ class Controller(QObject):
         if self.session is None:
             return
         try:
-            ws = self._gui_workspace()
-            write(ws)
-            self.session.values = ws.product_values(self.session.delivery.name)
+            write(self._gui_workspace())
         except Exception as exc:  # noqa: BLE001 - a refused mapping is a message, not a crash
             self.failed.emit("Mapping not saved", str(exc), "")
             return
-        self.products_changed.emit([p.product_id for p in self.session.products])
+        self.refill_mapping()
+
+    def refill_mapping(self) -> Job | None:
+        """Bring the products' mapped values up to date with the latest decisions (columns, values,
+        categories), in a worker: one refill at a time, and one more if a decision came in meanwhile."""
+        if self.session is None or self._closed:
+            return None
+        if self._refill_job is not None:
+            self._refill_again = True
+            return self._refill_job
+        self._refill_again = False
+        session = self.session
+
+        def refilled(values) -> None:
+            if values is not None and self.session is session:
+                session.values = values
+                self.products_changed.emit([p.product_id for p in session.products])
+                self.values_refilled.emit()
+
+        def finished() -> None:
+            self._refill_job = None
+            if self._refill_again:
+                self.refill_mapping()
+
+        self._refill_job = self.run(
+            job_refill_mapping,
+            "Updating the mapped values",
+            refilled,
+            connect=lambda job: job.signals.finished.connect(finished),
+            quiet=True,
+            session=session,
+        )
+        return self._refill_job
 
     # -- export --------------------------------------------------------------------------------
     def export(self, *, out: Path, labels: bool, include_unaccepted: bool) -> Job | None:
@@ -468,6 +504,8 @@ class Controller(QObject):
             return False
         self._decided_during_job.add(product_id)
         self.products_changed.emit([product_id])
+        if action != "accept":  # another category can mean other required attributes
+            self.refill_mapping()
         return done
 
     def undo(self) -> str | None:
@@ -482,5 +520,6 @@ class Controller(QObject):
             self.message.emit("Nothing to undo.")
             return None
         self.products_changed.emit([product_id])
+        self.refill_mapping()
         self.message.emit(f"Undid the last decision on {product_id}")
         return product_id

@@ -174,6 +174,28 @@ def job_map(progress, cancel: CancelToken, *, session: ReviewSession, embedding_
         return ws.column_matches(name), ws.value_matches(name), ws.product_values(name), list(result.problems)
 
 
+def job_refill_mapping(progress, cancel: CancelToken, *, session: ReviewSession):
+    """The products' values again from the stored matches (after an analyst's decision); None before any mapping."""
+    from icaam_desktop.core.mapping import refill_products
+    from icaam_desktop.core.store import Workspace
+
+    name = session.delivery.name
+    categories = {p.product_id: session.final_category(p.product_id) for p in session.products}
+    with Workspace.open(session.workspace_path) as ws:
+        columns = ws.column_matches(name)
+        if not columns:
+            return None
+        filled = refill_products(
+            session.delivery,
+            session.taxonomy,
+            columns=columns,
+            values=ws.value_matches(name),
+            categories={k: v for k, v in categories.items() if v},
+        )
+        ws.save_product_values(name, {pid: dict(pm.values) for pid, pm in filled.items()})
+        return ws.product_values(name)
+
+
 def job_export(
     progress, cancel: CancelToken, *, session: ReviewSession, out: Path, labels: bool, include_unaccepted: bool
 ):

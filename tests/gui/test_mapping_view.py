@@ -135,3 +135,58 @@ def test_a_value_of_the_columns_other_attribute_is_not_shown_as_an_error(mapped)
     assert model.data(model.index(leather, 0), Qt.ItemDataRole.BackgroundRole) is None  # not red
     assert view.value_model.unmapped() == sum(v.option_code is None and not v.fits_other_attribute for v in rows)
     assert "0 supplier values without an option" in view.summary.text()
+
+
+def test_a_changed_value_reaches_the_products_and_the_export_at_once(mapped, qtbot, tmp_path):
+    """The analyst fixes one colour's option: every product with that colour, and the export, follow it."""
+    from icaam_desktop.core.export import export_delivery
+
+    window, db = mapped
+    view, c = window.mapping, window.controller
+    session = c.session
+    i = view.attribute_combo.findData("base_colour")
+    view.attribute_combo.setCurrentIndex(i)
+    row, v = next((r, v) for r, v in enumerate(view.value_model.rows) if v.option_code)
+    other = next(o.code for o in session.taxonomy.attributes["base_colour"].options if o.code != v.option_code)
+    colour_column = next(r.column for r in view.columns.rows if "base_colour" in r.attributes)
+    holders = [p.product_id for p in session.products if (p.row.get(colour_column) or "").strip() == v.supplier_value]
+    assert holders and all(session.values[pid].get("base_colour") == v.option_code for pid in holders)
+
+    with qtbot.waitSignal(c.values_refilled, timeout=60_000):
+        c.accept_value("base_colour", v.supplier_value, other)
+    assert [session.values[pid].get("base_colour") for pid in holders] == [other] * len(holders)
+
+    for pid in holders:  # accepted categories, so the export writes them
+        c.decide("override", pid, session.final_category(pid) or "tshirts")
+    qtbot.waitUntil(lambda: c._refill_job is None, timeout=60_000)
+    out = tmp_path / "export.csv"
+    with Workspace.open(db) as ws:
+        export_delivery(ws, delivery="demo", out=out)
+    rows = out.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(";")
+    cells = {r.split(";")[0]: dict(zip(header, r.split(";"), strict=False)) for r in rows[1:]}
+    assert {cells[pid]["base_colour"] for pid in holders} == {other}
+
+
+def test_the_counts_follow_each_decision_and_the_filter_finds_values(mapped, qtbot):
+    window, _ = mapped
+    view = window.mapping
+    view.attribute_combo.setCurrentIndex(view.attribute_combo.findData("base_colour"))
+    before = view.value_model.unmapped()
+    row = next(r for r, v in enumerate(view.value_model.rows) if v.option_code)
+    view.value_table.setCurrentIndex(view.value_model.index(row, 0))
+    view.none_value()
+    assert view.value_model.unmapped() == before + 1
+    assert view.unmapped_label.text() == f"{before + 1} unmapped"
+    assert f"{before + 1} unmapped" in view.attribute_combo.currentText()
+    assert view.value_model.rows[row].reasons == ["accepted by the analyst"]  # not the mapper's old "why"
+
+    needle = view.value_model.rows[-1].supplier_value
+    view.value_filter.setText(needle)
+    shown = [r for r in range(view.value_model.rowCount()) if not view.value_table.isRowHidden(r)]
+    assert shown and all(
+        needle.casefold() in view.value_model.rows[r].supplier_value.casefold()
+        or needle.casefold()
+        in view.value_model.option_label("base_colour", view.value_model.rows[r].option_code).casefold()
+        for r in shown
+    )

@@ -19,6 +19,7 @@ from icaam_desktop.core.mapping.model import (
 
 _LAZY = {
     "map_delivery": "mapper",
+    "refill_products": "products",
     "normalise_value": "values",
     "parse_number": "numbers",
     "parse_year": "numbers",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 SOURCE_MODEL = "model"
 SOURCE_MEMORY = "memory"
 SOURCE_ANALYST = "analyst"
+ACCEPTED_REASON = "accepted by the analyst"  # the reason shown for an analyst's mapping
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from icaam_desktop.core.mapping.model import ACCEPTED_REASON
 from icaam_desktop.core.store.base import from_json, now_utc, to_json
 from icaam_desktop.core.store.decisions import DecisionSection, is_mapping_field
 from icaam_desktop.core.store.deliveries import DeliverySection
@@ -18,8 +19,6 @@ from icaam_desktop.core.store.records import (
 
 if TYPE_CHECKING:
     from icaam_desktop.core.mapping.model import ColumnMatch, SupplierMemory, ValueMatch
-
-ACCEPTED_REASON = "accepted by the analyst"
 
 
 class MappingSection(DecisionSection, DeliverySection):

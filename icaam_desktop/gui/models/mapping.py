@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from icaam_desktop.core.mapping.model import SOURCE_ANALYST, ColumnMatch, ValueMatch
+from icaam_desktop.core.mapping.model import ACCEPTED_REASON, SOURCE_ANALYST, ColumnMatch, ValueMatch
 from icaam_desktop.core.taxonomy import Taxonomy
 from icaam_desktop.gui.models.table import RowTableModel
 
@@ -71,7 +71,7 @@ class ColumnMappingModel(RowTableModel):
 
     def set_attributes(self, row: int, attributes: list[str]) -> None:
         r = self.rows[row]
-        r.attributes, r.source = list(attributes), SOURCE_ANALYST
+        r.attributes, r.source, r.reasons = list(attributes), SOURCE_ANALYST, [ACCEPTED_REASON]
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
     def attribute_label(self, code: str) -> str:
@@ -97,8 +97,8 @@ class ColumnMappingModel(RowTableModel):
         if role == Qt.ItemDataRole.BackgroundRole:
             if r.accepted:
                 return ACCEPTED_BRUSH
-            if r.attributes and r.confidence < LOW_CONFIDENCE:
-                return LOW_BRUSH
+            if (r.attributes and r.confidence < LOW_CONFIDENCE) or (not r.attributes and r.samples):
+                return LOW_BRUSH  # unsure, or a column with values that feeds nothing: worth a look
         if role == Qt.ItemDataRole.ToolTipRole:
             alts = ", ".join(f"{a} {p:.0%}" for a, p in r.alternatives[:5])
             why = "\n".join(dict.fromkeys(r.reasons))
@@ -128,7 +128,7 @@ class ValueMappingModel(RowTableModel):
 
     def set_option(self, row: int, option: str | None) -> None:
         v = self.rows[row]
-        v.option_code, v.source, v.confidence = option or None, SOURCE_ANALYST, 1.0
+        v.option_code, v.source, v.confidence, v.reasons = option or None, SOURCE_ANALYST, 1.0, [ACCEPTED_REASON]
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
     def option_label(self, attribute: str, code: str | None) -> str:

@@ -160,6 +160,10 @@ class MappingView(QWidget):
         pick.addWidget(self.attribute_combo, 1)
         self.unmapped_label = QLabel("")
         pick.addWidget(self.unmapped_label)
+        self.value_filter = QLineEdit(placeholderText="Find a value…", clearButtonEnabled=True)
+        self.value_filter.setToolTip("Show only the supplier values or options containing this text")
+        self.value_filter.textChanged.connect(self._filter_values)
+        pick.addWidget(self.value_filter)
         bottom_layout.addLayout(pick)
         self.value_model = ValueMappingModel(self)
         self.value_table = _table(self.value_model)
@@ -202,31 +206,45 @@ class MappingView(QWidget):
             self.values.setdefault(v.attribute, []).append(v)
         self.attribute_combo.blockSignals(True)
         self.attribute_combo.clear()
-
-        def unmapped_of(attribute: str) -> int:
-            return sum(v.option_code is None and not v.fits_other_attribute for v in self.values[attribute])
-
-        for attribute in sorted(self.values, key=lambda a: -unmapped_of(a)):
-            n_unmapped = unmapped_of(attribute)
-            suffix = f"  ({n_unmapped} unmapped)" if n_unmapped else ""
-            self.attribute_combo.addItem(self.columns.attribute_label(attribute) + suffix, attribute)
+        for attribute in sorted(self.values, key=lambda a: -self._unmapped_of(a)):
+            self.attribute_combo.addItem("", attribute)
         self.attribute_combo.blockSignals(False)
         self._show_values()
+
+    def _unmapped_of(self, attribute: str) -> int:
+        return sum(v.option_code is None and not v.fits_other_attribute for v in self.values.get(attribute, []))
+
+    def _refresh_counts(self) -> None:
+        """The summary, the attribute list's counts and the value table's count, after any decision."""
+        for i in range(self.attribute_combo.count()):
+            attribute = self.attribute_combo.itemData(i)
+            n = self._unmapped_of(attribute)
+            self.attribute_combo.setItemText(
+                i, self.columns.attribute_label(attribute) + (f"  ({n} unmapped)" if n else "")
+            )
+        n = self.value_model.unmapped()
+        self.unmapped_label.setText(f"{n} unmapped" if n else ("all mapped" if self.value_model.rows else ""))
+        rows = self.columns.rows
         mapped = sum(1 for r in rows if r.attributes)
-        unmapped = sum(
-            1 for vs in self.values.values() for v in vs if v.option_code is None and not v.fits_other_attribute
-        )
+        unmapped = sum(self._unmapped_of(a) for a in self.values)
         self.summary.setText(
-            f"{mapped} of {len(rows)} columns mapped · {unmapped} supplier values without an option "
-            f"(highlighted red) · amber = low confidence, blue = accepted by you"
+            f"{mapped} of {len(rows)} columns mapped · {unmapped} supplier value{'' if unmapped == 1 else 's'} "
+            "without an option (highlighted red) · amber = worth a look, blue = accepted by you"
         )
 
     def _show_values(self, *_args) -> None:
         attribute = self.attribute_combo.currentData()
         self.value_model.set_rows(self.values.get(attribute, []), self.taxonomy)
         _fit_columns(self.value_table)
-        n = self.value_model.unmapped()
-        self.unmapped_label.setText(f"{n} unmapped" if n else "all mapped")
+        self._filter_values(self.value_filter.text())
+        self._refresh_counts()
+
+    def _filter_values(self, text: str) -> None:
+        needle = text.strip().casefold()
+        for row, v in enumerate(self.value_model.rows):
+            option = self.value_model.option_label(v.attribute, v.option_code)
+            hidden = bool(needle) and needle not in v.supplier_value.casefold() and needle not in option.casefold()
+            self.value_table.setRowHidden(row, hidden)
 
     # -- decisions ---------------------------------------------------------------------------
     def _column_row(self) -> int:
@@ -239,6 +257,7 @@ class MappingView(QWidget):
             r = self.columns.rows[row]
             self.columns.set_attributes(row, r.attributes)
             self.column_decided.emit(r.column, list(r.attributes))
+            self._refresh_counts()
             self._advance(self.column_table)
 
     def none_column(self) -> None:
@@ -246,6 +265,7 @@ class MappingView(QWidget):
         if row >= 0:
             self.columns.set_attributes(row, [])
             self.column_decided.emit(self.columns.rows[row].column, [])
+            self._refresh_counts()
             self._advance(self.column_table)
 
     def change_column(self) -> None:
@@ -260,6 +280,7 @@ class MappingView(QWidget):
             codes = chooser.chosen()
             self.columns.set_attributes(row, codes)
             self.column_decided.emit(r.column, codes)
+            self._refresh_counts()
         self._chooser = None
 
     def _value_row(self) -> int:
@@ -272,6 +293,7 @@ class MappingView(QWidget):
             v = self.value_model.rows[row]
             self.value_model.set_option(row, v.option_code)
             self.value_decided.emit(v.attribute, v.supplier_value, v.option_code or "")
+            self._refresh_counts()
             self._advance(self.value_table)
 
     def none_value(self) -> None:
@@ -280,6 +302,7 @@ class MappingView(QWidget):
             v = self.value_model.rows[row]
             self.value_model.set_option(row, None)
             self.value_decided.emit(v.attribute, v.supplier_value, "")
+            self._refresh_counts()
 
     def change_value(self) -> None:
         row = self._value_row()
@@ -298,10 +321,15 @@ class MappingView(QWidget):
             code = spec.options[labels.index(label)].code
             self.value_model.set_option(row, code)
             self.value_decided.emit(v.attribute, v.supplier_value, code)
+            self._refresh_counts()
 
     @staticmethod
     def _advance(table: QTableView) -> None:
+        """To the next visible row (a value filter hides the others)."""
         index = table.currentIndex()
-        below = index.siblingAtRow(index.row() + 1)
+        row = index.row() + 1
+        while row < table.model().rowCount() and table.isRowHidden(row):
+            row += 1
+        below = index.siblingAtRow(row)
         if below.isValid():
             table.setCurrentIndex(below)

@@ -7,11 +7,13 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QInputDialog,
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QTabBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from icaam_desktop import __version__
 from icaam_desktop.gui.controller import Controller
-from icaam_desktop.gui.models.grid import ProductFilterProxy, ProductGridModel
+from icaam_desktop.gui.models.grid import ProductFilterProxy, ProductGridModel, Role
 from icaam_desktop.gui.models.session import STATUS_REVIEW
 from icaam_desktop.gui.models.taxonomy_tree import TaxonomyTreeModel
 from icaam_desktop.gui.models.thumbnails import ThumbnailCache
@@ -66,6 +68,7 @@ class MainWindow(QMainWindow):
         review.setStretchFactor(1, 2)
         self.review_splitter = review
         self._splitter_touched = False
+        self._shown_delivery: str | None = None  # whose saved review position was last restored
         review.splitterMoved.connect(lambda *_: setattr(self, "_splitter_touched", True))
         self.tabs.addTab(review, "Review")
         self.mapping = MappingView()
@@ -172,10 +175,15 @@ class MainWindow(QMainWindow):
             self.controller.restore_last()
         if load_model:
             self.controller.load_classifier(quiet=True)
+        self.grid.setFocus()  # the review keys work at once, not on the tab bar
 
     # -- reacting --------------------------------------------------------------------------------
     def _session_changed(self, session) -> None:
         current = self.grid.current_product_id()
+        name = session.delivery.name if session is not None else None
+        if name != self._shown_delivery:  # another delivery (or the first): back where the analyst left it
+            self._shown_delivery = name
+            current = str(QSettings().value(f"review/position/{name}", "") or "") if name else None
         self.grid_model.replace_rows(session.take_rows() if session else [])
         self.filter_bar.refilter()  # statuses and confidences may have changed under active filters
         if session is not None and (self.tree_model.taxonomy is not session.taxonomy):
@@ -187,6 +195,9 @@ class MainWindow(QMainWindow):
         if not (current and self.grid.select_product(current)) and self.proxy.rowCount():
             self.grid.setCurrentIndex(self.proxy.index(0, 0))
         self.panel.show_product(session, self.grid.current_product_id())
+        focused = QApplication.focusWidget()
+        if focused is None or isinstance(focused, QTabBar):
+            self.grid.setFocus()
 
     def _products_changed(self, product_ids: list[str]) -> None:
         session = self.controller.session
@@ -197,7 +208,10 @@ class MainWindow(QMainWindow):
         self.panel.refresh()
 
     def _show_product(self, product_id: str) -> None:
-        self.panel.show_product(self.controller.session, product_id)
+        session = self.controller.session
+        self.panel.show_product(session, product_id)
+        if session is not None and product_id:
+            QSettings().setValue(f"review/position/{session.delivery.name}", product_id)
 
     def _classifier_changed(self, classifier) -> None:
         if classifier is None:
@@ -239,8 +253,8 @@ class MainWindow(QMainWindow):
             session.taxonomy, current=session.final_category(pid), model=self.tree_model, parent=self
         )
         self._picker = picker  # reachable for tests and screenshots
-        if picker.exec() and picker.selected_code():
-            self.controller.decide("override", pid, picker.selected_code())
+        if picker.exec() and picker.selected_code() and self.controller.decide("override", pid, picker.selected_code()):
+            self.next_review()  # like A and R: the decision is made, on to the next
         self._picker = None
 
     def undo(self) -> None:
@@ -252,12 +266,23 @@ class MainWindow(QMainWindow):
         session = self.controller.session
         if session is None:
             return
-        pid = session.next_needing_review(self._current())
+        current = self._current()
+        pid = self._next_visible_needing_review(current) or session.next_needing_review(current)
         if pid is None:
             self.status.show_message("Nothing left to review in this delivery.", 5000)
         elif not self.grid.select_product(pid):
             self.filter_bar.reset()
             self.grid.select_product(pid)
+
+    def _next_visible_needing_review(self, after: str | None) -> str | None:
+        """The next product needing review in the grid's own order (its sort and filters), wrapping around."""
+        session, rows = self.controller.session, self.proxy.rowCount()
+        start = self.grid.currentIndex().row() + 1 if after and self.grid.currentIndex().isValid() else 0
+        for step in range(rows):
+            pid = self.proxy.index((start + step) % rows, 0).data(Role.PRODUCT_ID)
+            if pid != after and session.needs_review(pid):
+                return pid
+        return None
 
     # -- dialogs --------------------------------------------------------------------------------
     def open_delivery_dialog(self) -> None:

@@ -364,3 +364,68 @@ def test_closing_the_window_during_a_classification_starts_no_job_after_it(windo
     qtbot.wait(300)  # the cancelled signal and anything it would start
     assert started == ["Classifying"], started
     assert not errors, errors
+
+
+def test_n_follows_the_grids_sort_and_c_moves_on_like_a_and_r(window, qtbot):
+    from PySide6.QtCore import Qt, QTimer
+
+    from icaam_desktop.gui.models.grid import Role
+
+    session = window.controller.session
+    predictions = fake_predictions(session)
+    for i, prediction in enumerate(predictions):  # confidences in a shuffled order
+        for level in prediction.levels:
+            level.confidence = 0.5 + ((i * 37) % 50) / 100
+    session.set_predictions(predictions)
+    window._session_changed(session)
+    window.filter_bar.sort.setCurrentText("confidence (low first)")
+    visible = [window.proxy.index(r, 0).data(Role.PRODUCT_ID) for r in range(window.proxy.rowCount())]
+    assert visible[:3] != [p.product_id for p in session.products][:3]  # the sort differs from the sheet
+    window.grid.select_product(visible[0])
+    window.next_review()
+    assert window.grid.current_product_id() == visible[1]  # the next one on screen, not in the sheet
+
+    def choose():
+        qtbot.keyClicks(window._picker.search, "flip flop")
+        qtbot.keyClick(window._picker.search, Qt.Key.Key_Return)
+
+    QTimer.singleShot(200, choose)
+    window.change_current()
+    assert session.status(visible[1]) == "accepted"
+    assert window.grid.current_product_id() == visible[2]  # C, like A and R, moves on
+
+
+def test_reopening_shows_the_product_the_analyst_left_and_the_grid_has_the_keys(qtbot, tmp_path):
+    from tests.gui.conftest import open_demo_window
+
+    db = tmp_path / "ws.sqlite"
+    first = open_demo_window(qtbot, db)
+    pid = first.controller.session.products[17].product_id
+    first.grid.select_product(pid)
+    first.close()
+    again = open_demo_window(qtbot, db)
+    try:
+        assert again.grid.current_product_id() == pid
+        with qtbot.waitActive(again):
+            again.show()
+            again.activateWindow()
+        again._after_show(demo=False, load_model=False)
+        qtbot.waitUntil(lambda: again.controller._refill_job is None and not again.controller.jobs, timeout=30_000)
+        assert again.focusWidget() is again.grid
+    finally:
+        again.close()
+
+
+def test_the_status_bar_names_the_running_job_beside_its_message(window, qtbot):
+    from icaam_desktop.gui.workers import Job
+
+    status = window.status
+    release = []
+    job = Job(lambda progress, cancel: (progress(1, 4, "reading photos"), qtbot.waitUntil(lambda: release)), name="t")
+    status.track(job, "Classifying")
+    status.progress.message.emit("reading photos")
+    assert status.label.text() == "Classifying: reading photos"
+    window.resize(900, 600)
+    assert status.label.width() >= 150  # never squeezed to nothing by a long note
+    status.show_message("x" * 400)
+    assert status.label.width() >= 150

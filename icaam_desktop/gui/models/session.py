@@ -273,13 +273,16 @@ class ReviewSession:
     def set_predictions(self, predictions: list[Prediction]) -> None:
         self.predictions.update({p.product_id: p for p in predictions})
 
+    def needs_review(self, product_id: str) -> bool:
+        return self.status(product_id) in (STATUS_REVIEW, STATUS_NEW)
+
     def next_needing_review(self, after: str | None) -> str | None:
-        """The next product (wrapping around) still marked review or new."""
+        """The next product in supplier order (wrapping around) still marked review or new."""
         start = self._index.get(after, -1) + 1 if after else 0
         n = len(self.products)
         for step in range(n):
             product_id = self.products[(start + step) % n].product_id
-            if self.status(product_id) in (STATUS_REVIEW, STATUS_NEW) and product_id != after:
+            if self.needs_review(product_id) and product_id != after:
                 return product_id
         return None
 

@@ -17,16 +17,19 @@ class StatusArea(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel("Ready")
+        self._title = ""
         self.progress = JobProgress(bar_width=220)
-        self.progress.message.connect(self.label.setText)
+        self.progress.message.connect(self._job_message)
         self.progress.cancelling.connect(lambda: self.label.setText(self.label.text() + " — cancelling…"))
-        layout.addWidget(self.label)
-        layout.addWidget(self.progress)
         self.note = QLabel("", objectName="noteLabel")
         # A long message is cut at the window's edge (its tooltip has it all); it never widens the window.
+        # The job's name always keeps room for itself beside the note.
         for label in (self.label, self.note):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        layout.addWidget(self.note, 1)
+        self.label.setMinimumWidth(180)
+        layout.addWidget(self.label, 2)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.note, 3)
         self._note_timer = QTimer(self)
         self._note_timer.setSingleShot(True)
         self._note_timer.timeout.connect(lambda: self.note.setText(""))
@@ -37,7 +40,9 @@ class StatusArea(QWidget):
         status_bar.addPermanentWidget(self.model)
 
     def track(self, job: Job, title: str) -> None:
+        self._title = title
         self.label.setText(title)
+        self.label.setToolTip(title)
         self.progress.track(job)
         job.signals.finished.connect(lambda job=job: self._finished(job))
 
@@ -54,6 +59,14 @@ class StatusArea(QWidget):
     def set_model(self, text: str) -> None:
         self.model.setText(f"model: {text}")
 
+    def _job_message(self, message: str) -> None:
+        """ "Classifying: optimising the model…": the job's name, then what it is doing now."""
+        same = message.strip().lower() == self._title.strip().lower()
+        text = self._title if same or not self._title else f"{self._title}: {message}"
+        self.label.setText(text)
+        self.label.setToolTip(text)
+
     def _finished(self, job: Job) -> None:
         if self.progress.job is None:
             self.label.setText("Ready")
+            self.label.setToolTip("")

@@ -429,3 +429,21 @@ def test_the_status_bar_names_the_running_job_beside_its_message(window, qtbot):
     assert status.label.width() >= 150  # never squeezed to nothing by a long note
     status.show_message("x" * 400)
     assert status.label.width() >= 150
+
+
+def test_the_picker_prefers_the_category_named_exactly():
+    from icaam_desktop.gui.views.taxonomy_picker import match_rank
+
+    assert match_rank("shirts", "Shirts", "shirts") < match_rank("shirts", "Lounge Tshirts", "lounge_tshirts")
+    assert match_rank("flip flop", "Flip Flops", "flip_flops") < match_rank("flip flop", "Sandals", "sandals")
+    assert match_rank("casual shoes", "Casual Shoes", "casual_shoes") == 0
+
+
+def test_typing_shirts_in_the_picker_selects_shirts(window, qtbot):
+    from icaam_desktop.gui.views.taxonomy_picker import TaxonomyPicker
+
+    session = window.controller.session
+    picker = TaxonomyPicker(session.taxonomy, model=window.tree_model, parent=window)
+    qtbot.keyClicks(picker.search, "shirts")
+    assert picker.selected_code() == "shirts"
+    picker.close()

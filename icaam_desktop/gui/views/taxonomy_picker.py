@@ -1,10 +1,13 @@
 """Override dialog: type-ahead search over the whole category tree, Enter picks.
 
-Typing filters the tree recursively (ancestors of a match stay visible, expanded), the first
-matching leaf is selected, arrow keys move within the results without leaving the search box.
+Typing filters the tree recursively (ancestors of a match stay visible, expanded), the best
+matching leaf is selected (an exact name first: "shirts" picks Shirts, not Lounge Tshirts), arrow
+keys move within the results without leaving the search box.
 """
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QKeyEvent
@@ -14,6 +17,18 @@ from icaam_desktop.core.taxonomy import Taxonomy
 from icaam_desktop.gui.models.taxonomy_tree import CODE_ROLE, TaxonomyFilterProxy, TaxonomyTreeModel
 
 EXPAND_LIMIT = 400  # expand all results only while there are few enough to read
+
+
+def match_rank(query: str, label: str, code: str) -> int:
+    """0: the name or code itself; 1: every typed word is a whole word of the name; 2: the name starts
+    with the query; 3: the words only occur somewhere (in the path, or inside longer words)."""
+    q = " ".join(query.casefold().replace("_", " ").split())
+    name = " ".join(label.casefold().replace("_", " ").split())
+    if q in (name, code.casefold().replace("_", " ")):
+        return 0
+    if set(q.split()) <= set(re.findall(r"\w+", name)):
+        return 1
+    return 2 if name.startswith(q) else 3
 
 
 class TaxonomyPicker(QDialog):
@@ -71,7 +86,7 @@ class TaxonomyPicker(QDialog):
         visible = self._count_visible(QModelIndex(), EXPAND_LIMIT + 1)
         if visible <= EXPAND_LIMIT:
             self.tree.expandAll()
-        leaf = self._first_leaf(QModelIndex())
+        leaf = self._best_leaf(text)
         if leaf is not None:
             self._select(leaf)
 
@@ -83,15 +98,27 @@ class TaxonomyPicker(QDialog):
                 break
         return total
 
-    def _first_leaf(self, parent: QModelIndex) -> QModelIndex | None:
+    def _leaves(self, parent: QModelIndex):
+        """The visible leaves in tree order."""
         for r in range(self.proxy.rowCount(parent)):
             index = self.proxy.index(r, 0, parent)
             if self.proxy.rowCount(index) == 0:
-                return index
-            found = self._first_leaf(index)
-            if found is not None:
-                return found
-        return None
+                yield index
+            else:
+                yield from self._leaves(index)
+
+    def _best_leaf(self, text: str) -> QModelIndex | None:
+        """The visible leaf whose name matches the query best; the first in tree order among equals."""
+        best, best_rank = None, 4
+        for index in self._leaves(QModelIndex()):
+            rank = match_rank(
+                text, str(index.data(Qt.ItemDataRole.DisplayRole) or ""), str(index.data(CODE_ROLE) or "")
+            )
+            if rank < best_rank:
+                best, best_rank = index, rank
+                if rank == 0:
+                    break
+        return best
 
     def _select(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -282,21 +282,24 @@ class Controller(QObject):
         result, others = outcome
         self.classifier = result.classifier
         self.classifier_changed.emit(result.classifier)
+        retrained = (
+            f"Retrained on {result.n_corrections} of your decisions in {result.total_seconds:.1f} s "
+            f"(they fit {result.corrections_fit_before:.0%} -> {result.corrections_fit_after:.0%}); "
+            f"model {result.version} activated"
+        )
         self.message.emit(
-            f"Retrained on {result.n_corrections} corrections in {result.total_seconds:.1f} s: "
-            f"corrections fit {result.corrections_fit_before:.0%} -> {result.corrections_fit_after:.0%}; "
-            f"model {result.version} (activated)"
-            + (f"; classifying the {len(others)} products without cached photos…" if others else "")
+            retrained + (f"; classifying the {len(others)} products without cached photos…" if others else "")
         )
         if self.session is not session:  # another delivery was opened meanwhile: its own Classify will do
             return
+        shown = partial(self._classified, before=_snapshot(session), headline=retrained)
         if others:  # the run skips the products re-predicted from the cache (same model version)
-            self.classify()
+            self.classify(on_result=shown)
         else:  # every product was re-predicted from the cache: show the saved predictions
             self.run(
                 job_saved_predictions,
                 "Reading the new predictions",
-                self._for_open_session("Reading the new predictions of", self._classified),
+                self._for_open_session("Reading the new predictions of", shown),
                 session=self.session,
             )
 
@@ -320,7 +323,7 @@ class Controller(QObject):
             return
         self._pending_after_model.clear()
 
-    def classify(self) -> Job | None:
+    def classify(self, *, on_result=None) -> Job | None:
         if self.session is None:
             self.message.emit("Open a delivery first.")
             return None
@@ -342,14 +345,16 @@ class Controller(QObject):
         return self.run(
             job_classify,
             "Classifying",
-            self._for_open_session("Classifying", self._classified),
+            self._for_open_session("Classifying", on_result or self._classified),
             connect=lambda job: job.signals.cancelled.connect(show_saved),
             session=session,
             classifier=self.classifier,
             batch_size=self.settings.batch_size,
         )
 
-    def _classified(self, result, *, cancelled: bool = False) -> None:
+    def _classified(self, result, *, cancelled: bool = False, before: dict | None = None, headline: str = "") -> None:
+        """Show new predictions; the note counts the products as the grid shows them (your decisions
+        included) and, after a retrain (``before``), how many predictions it changed."""
         predictions, rows = result
         if self.session is None:
             return
@@ -362,15 +367,20 @@ class Controller(QObject):
             self.products_changed.emit(sorted(decided))
         counts: dict[str, int] = {}
         for p in predictions:
-            counts[p.status] = counts.get(p.status, 0) + 1
-        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            status = self.session.status(p.product_id)
+            counts[status] = counts.get(status, 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda item: -item[1]))
         if cancelled:
             self.message.emit(
                 f"Classification cancelled: {len(predictions)} of {len(self.session.products)} products are "
                 f"classified and saved ({summary or 'none'}); Classify (Ctrl+K) goes on with the rest"
             )
+        elif before is not None:
+            after = _snapshot(self.session)
+            moved = sum(1 for pid, was in before.items() if after.get(pid, was) != was)
+            self.message.emit(f"{headline}. It changed {moved} product(s): now {summary}")
         else:
-            self.message.emit("Classified: " + summary)
+            self.message.emit(f"Classified {len(predictions)} products: {summary}")
 
     # -- mapping -------------------------------------------------------------------------------
     def map_attributes(self) -> Job | None:
@@ -523,3 +533,11 @@ class Controller(QObject):
         self.refill_mapping()
         self.message.emit(f"Undid the last decision on {product_id}")
         return product_id
+
+
+def _snapshot(session: ReviewSession) -> dict[str, tuple[str, str | None]]:
+    """Each product's status and suggested leaf, to tell what a retrain changed."""
+    return {
+        p.product_id: (session.status(p.product_id), getattr(session.predictions.get(p.product_id), "leaf_code", None))
+        for p in session.products
+    }

@@ -149,6 +149,8 @@ def test_retrain_now_uses_the_decisions(window, qtbot):
     for pid in overridden:
         c.decide("override", pid, "sandals" if session.predictions[pid].leaf_code != "sandals" else "tshirts")
     before = c.classifier.version
+    notes = []
+    c.message.connect(notes.append)
     job = c.retrain_now()
     with qtbot.waitSignal(job.signals.finished, timeout=600_000):
         pass
@@ -162,6 +164,9 @@ def test_retrain_now_uses_the_decisions(window, qtbot):
         timeout=60_000,
     )
     assert session.status(overridden[0]) == "accepted"  # decisions stay
+    # The last note says what the retrain did, with the grid's own counts (your decisions as "accepted").
+    qtbot.waitUntil(lambda: notes and "It changed" in notes[-1], timeout=60_000)
+    assert notes[-1].startswith("Retrained on ") and "20 accepted" in notes[-1], notes[-1]
 
 
 @pytest.mark.slow

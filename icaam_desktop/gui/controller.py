@@ -485,7 +485,9 @@ class Controller(QObject):
         skipped = report.skipped_by_reason() if hasattr(report, "skipped_by_reason") else {}
         text = f"Exported {report.rows} products to {report.path}"
         if skipped:
-            text += "; skipped " + ", ".join(f"{n} ({reason})" for reason, n in skipped.most_common(3))
+            text += f"; {sum(skipped.values())} left out: " + "; ".join(
+                f"{reason}: {n}" for reason, n in skipped.most_common(3)
+            )
         self.exported.emit(report)
         self.message.emit(text)
 

@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         c.model_problem.connect(self._model_problem)
         c.failed.connect(lambda title, message, details: show_error(self, title, message, details))
         c.message.connect(lambda text: self.status.show_message(text, 8000))
+        c.exported.connect(self._export_done)
         self.grid.current_product.connect(self._show_product)
         self.panel.accept_requested.connect(self.accept_current)
         self.panel.change_requested.connect(self.change_current)
@@ -349,6 +350,20 @@ class MainWindow(QMainWindow):
             QSettings().setValue("export/last_dir", str(options["out"].parent))
             self.controller.export(**options)
         return dialog
+
+    def _export_done(self, report) -> QMessageBox:
+        """What was written and what was left out (with the products, behind Show Details), until dismissed."""
+        skipped = report.skipped_by_reason()
+        lines = [f"Exported {report.rows} products to {report.path}."]
+        if skipped:
+            lines.append(f"{sum(skipped.values())} products were left out:")
+            lines += [f"  • {reason}: {n}" for reason, n in skipped.most_common()]
+        box = QMessageBox(QMessageBox.Icon.Information, "Export finished", "\n".join(lines), parent=self)
+        if report.skipped:
+            box.setDetailedText("\n".join(f"{s.product_id}: {s.reason}" for s in report.skipped))
+        self._export_summary = box  # reachable for tests and screenshots
+        box.open()
+        return box
 
     def _modeless(self, attribute: str, factory):
         """One instance per window of a modeless dialog, created on first use, then brought to the front."""

@@ -92,9 +92,30 @@ def test_export_dialog_options(qtbot, tmp_path):
     dialog = ExportDialog(delivery="demo", default_dir=tmp_path, counts={"accepted": 3, "review": 47})
     qtbot.addWidget(dialog)
     assert dialog.options() == {"out": tmp_path / "demo-export.csv", "labels": False, "include_unaccepted": False}
+    assert dialog.will_export.text().startswith("Will export 3 of 50 products")
     dialog.labels.setChecked(True)
     dialog.all_products.setChecked(True)
     assert dialog.options()["labels"] and dialog.options()["include_unaccepted"]
+    assert dialog.will_export.text().startswith("Will export every product with a category")
+
+
+def test_export_dialog_asks_before_replacing_a_file(qtbot, tmp_path, monkeypatch):
+    (tmp_path / "demo-export.csv").write_text("old", encoding="utf-8")
+    dialog = ExportDialog(delivery="demo", default_dir=tmp_path, counts={"accepted": 3})
+    qtbot.addWidget(dialog)
+    asked = []
+
+    def answer(*args, **kwargs):
+        asked.append(args[2])
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    dialog.accept()
+    assert asked and "demo-export.csv already exists" in asked[0]
+    assert dialog.result() != dialog.DialogCode.Accepted  # kept open: nothing overwritten
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
 
 
 def test_last_workspace_and_delivery_are_restored_at_start(qtbot, tmp_path):

@@ -237,6 +237,10 @@ def test_export_from_the_window(window, qtbot, tmp_path):
     with qtbot.waitSignal(window.controller.exported, timeout=60_000) as done:
         window.controller.export(out=out, labels=False, include_unaccepted=False)
     assert done.args[0].rows == 2
+    summary = window._export_summary  # the analyst sees what was written and what was left out
+    assert summary.text().startswith(f"Exported 2 products to {out}.") and "48 products were left out" in summary.text()
+    assert len(summary.detailedText().splitlines()) == 48
+    summary.close()
     with out.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter=";"))
     assert [r["categories"] for r in rows] == ["tshirts", "sandals"]

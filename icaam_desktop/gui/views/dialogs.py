@@ -78,6 +78,7 @@ class ExportDialog(QDialog):
         self.setObjectName("exportDialog")
         self.setWindowTitle(f"Export {delivery}")
         self.setMinimumWidth(520)
+        self.counts = dict(counts or {})
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"Export “{delivery}”", objectName="panelTitle"))
         if counts:
@@ -109,6 +110,10 @@ class ExportDialog(QDialog):
         form.addRow("Values as", style)
         self.path = QLineEdit(str(default_dir / f"{delivery}-export.csv"))
         form.addRow("File", _file_row(self.path, self._pick))
+        self.will_export = QLabel("", objectName="exportCount")
+        layout.addWidget(self.will_export)
+        self.accepted_only.toggled.connect(self._count)
+        self._count()
         layout.addWidget(QLabel("Semicolon-separated UTF-8, Akeneo product CSV: sku, categories, then attributes."))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
@@ -116,10 +121,38 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    def _count(self, *_args) -> None:
+        if not self.counts:
+            return
+        total = sum(self.counts.values())
+        if self.accepted_only.isChecked():
+            n = self.counts.get("accepted", 0) + self.counts.get("auto", 0)
+            self.will_export.setText(
+                f"Will export {n} of {total} products (accepted and auto); the other {total - n} stay for review."
+            )
+        else:
+            self.will_export.setText(f"Will export every product with a category, and its status, of {total}.")
+
     def _pick(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), "CSV files (*.csv)")
         if path:
-            self.path.setText(path)
+            self.path.setText(path)  # the file dialog has asked about replacing it already
+            self._confirmed = Path(path)
+
+    def accept(self) -> None:
+        """Replacing a file that exists is the analyst's choice, never a silent overwrite."""
+        out = Path(self.path.text()).expanduser()
+        if out.exists() and getattr(self, "_confirmed", None) != out:
+            answer = QMessageBox.question(
+                self,
+                "Replace the file?",
+                f"{out.name} already exists in {out.parent}. Replace it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        super().accept()
 
     def options(self) -> dict:
         return {

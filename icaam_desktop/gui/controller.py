@@ -520,6 +520,24 @@ class Controller(QObject):
             self.refill_mapping()
         return done
 
+    def fill_missing(self, attribute: str, value: str) -> list[str]:
+        """One value for every product that needs ``attribute`` and has none (e.g. an age group no column gives)."""
+        if self.session is None:
+            return []
+        try:
+            filled = self.session.fill_missing(attribute, value)
+        except Exception as exc:  # noqa: BLE001 - the store refuses e.g. an option the attribute does not have
+            self.failed.emit("Values not saved", str(exc), "")
+            return []
+        if filled:
+            self.products_changed.emit(filled)
+            spec = self.session.taxonomy.attributes.get(attribute)
+            label = spec.label if spec else attribute
+            self.message.emit(f"{label} set on {len(filled)} products that had none (Ctrl+Z takes them all back)")
+        else:
+            self.message.emit("No product misses that attribute.")
+        return filled
+
     def undo(self) -> str | None:
         if self.session is None:
             return None

@@ -28,7 +28,7 @@ from icaam_desktop.gui.models.thumbnails import ThumbnailCache
 from icaam_desktop.gui.views.dialogs import ExportDialog, ReportDialog, SettingsDialog, show_error
 from icaam_desktop.gui.views.evaluation_view import EvaluationDialog
 from icaam_desktop.gui.views.grid_view import FilterBar, ProductGrid
-from icaam_desktop.gui.views.mapping_view import MappingView
+from icaam_desktop.gui.views.mapping_view import FillMissingDialog, MappingView
 from icaam_desktop.gui.views.model_picker import ModelPickerDialog
 from icaam_desktop.gui.views.product_panel import ProductPanel
 from icaam_desktop.gui.views.status_area import StatusArea
@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         work = bar.addMenu("&Classify")
         self._action(work, "Classify delivery", self.controller.classify, "Ctrl+K")
         self._action(work, "Map attributes", self._map, "Ctrl+M")
+        self._action(work, "Fill a missing attribute…", self.fill_missing_dialog)
         work.addSeparator()
         self._action(work, "Retrain now (head only, from your decisions)", self.controller.retrain_now, "Ctrl+Shift+R")
         self._action(work, "Train a model…", self.training_panel)
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
         self.panel.attributes.edited.connect(lambda pid, _attr: self._products_changed([pid]))
         self.panel.attributes.refused.connect(lambda text: show_error(self, "Value not saved", text))
         self.mapping.column_decided.connect(c.accept_column)
+        self.mapping.fill_requested.connect(self.fill_missing_dialog)
         self.mapping.value_decided.connect(c.accept_value)
 
     def fit_grid_columns(self) -> None:
@@ -349,6 +351,22 @@ class MainWindow(QMainWindow):
             options = dialog.options()
             QSettings().setValue("export/last_dir", str(options["out"].parent))
             self.controller.export(**options)
+        return dialog
+
+    def fill_missing_dialog(self) -> FillMissingDialog | None:
+        session = self.controller.session
+        if session is None:
+            self.status.show_message("Open a delivery first.", 5000)
+            return None
+        missing = session.missing_counts()
+        if not missing:
+            self.status.show_message("Every product has its category's required attributes.", 5000)
+            return None
+        dialog = FillMissingDialog(session.taxonomy, missing, self)
+        self._fill_dialog = dialog  # reachable for tests and screenshots
+        if dialog.exec() and dialog.chosen():
+            self.controller.fill_missing(*dialog.chosen())
+        self._fill_dialog = None
         return dialog
 
     def _export_done(self, report) -> QMessageBox:

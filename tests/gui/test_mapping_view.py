@@ -190,3 +190,31 @@ def test_the_counts_follow_each_decision_and_the_filter_finds_values(mapped, qtb
         in view.value_model.option_label("base_colour", view.value_model.rows[r].option_code).casefold()
         for r in shown
     )
+
+
+def test_an_attribute_no_column_gives_is_filled_for_every_product_and_undone_at_once(mapped, qtbot):
+    from PySide6.QtCore import QTimer
+
+    window, db = mapped
+    c, session = window.controller, window.controller.session
+    for p in session.products:  # categories, so every product knows its required attributes
+        c.decide("override", p.product_id, "tshirts")
+    missing = session.missing_counts()
+    assert missing.get("age_group") == 50  # the demo sheet has no age column
+
+    def choose():
+        dialog = window._fill_dialog
+        dialog.attribute.setCurrentIndex(dialog.attribute.findData("age_group"))
+        dialog.option.setCurrentText("Adults-Men")
+        assert dialog.chosen() == ("age_group", "adults_men")
+        dialog.accept()
+
+    QTimer.singleShot(100, choose)
+    window.mapping.fill_button.click()
+    assert "age_group" not in session.missing_counts()
+    assert {session.attribute_value(p.product_id, "age_group") for p in session.products} == {"adults_men"}
+    with Workspace.open(db) as ws:
+        assert sum(1 for d in ws.decisions("demo") if d.field == "age_group") == 50
+    c.undo()  # one undo takes the whole fill back
+    assert session.missing_counts().get("age_group") == 50
+    qtbot.waitUntil(lambda: c._refill_job is None, timeout=60_000)

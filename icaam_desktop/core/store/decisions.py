@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     # core.classify's package imports torch: the store loads its result types only when used.
     from icaam_desktop.core.classify.prediction import LevelPrediction, Prediction
 
+BATCH_NOTE_PREFIX = "batch "  # decisions made together (one "fill for all"): undone together
+
 _DECISION_COLUMNS = (
     "d.id, d.product_id, d.field, d.value, d.source, d.model_version, d.score, d.alternatives, d.note,"
     " d.decided_at, d.undone_at"
@@ -208,6 +210,46 @@ class DecisionSection(TaxonomySection):
                 note=note,
             )
 
+    def record_batch(
+        self, *, delivery: str, product_ids: list[str], field: str, value: str, source: str, note: str = ""
+    ) -> list[int]:
+        """The same decision for many products in one transaction (e.g. one attribute value for every
+        product missing it). They share a note starting with ``BATCH_NOTE_PREFIX``, so one undo takes
+        them all back."""
+        if source not in SOURCES:
+            raise ValueError(f"decision source must be one of {sorted(SOURCES)}, not {source!r}")
+        if not product_ids:
+            return []
+        value = "" if value is None else str(value)
+        self._check_decision_value(field, value)
+        delivery_id = self._delivery_id(delivery)
+        batch_note = f"{BATCH_NOTE_PREFIX}{now_utc()} ({len(product_ids)} products){': ' + note if note else ''}"
+        with self.transaction() as conn:
+            present = {
+                pid
+                for (pid,) in conn.execute(
+                    "SELECT product_id FROM products WHERE delivery_id = ? AND removed_at IS NULL", (delivery_id,)
+                )
+            }
+            unknown = [pid for pid in product_ids if pid not in present]
+            if unknown:
+                raise WorkspaceError(f"no product {unknown[0]!r} in delivery {delivery!r}")
+            return [
+                self._insert_decision(
+                    delivery_id,
+                    delivery=delivery,
+                    product_id=pid,
+                    field=field,
+                    value=value,
+                    source=source,
+                    model_version="",
+                    score=None,
+                    alternatives=[],
+                    note=batch_note,
+                )
+                for pid in product_ids
+            ]
+
     def _insert_decision(self, delivery_id: int, *, delivery: str, **d: Any) -> int:
         cursor = self.conn.execute(
             "INSERT INTO decisions (delivery_id, product_id, field, value, source, model_version, score,"
@@ -278,6 +320,7 @@ class DecisionSection(TaxonomySection):
 
         Nothing is deleted: the row stays with ``undone_at`` set, the decision before
         it (or the prediction) becomes current again, and the audit log records the undo.
+        A decision made in a batch (``record_batch``) is undone with its whole batch.
         Mapping acceptances are not undone here: accept another mapping instead.
         """
         delivery_id = self._delivery_id(delivery)
@@ -291,6 +334,12 @@ class DecisionSection(TaxonomySection):
                 return None
             now = now_utc()
             conn.execute("UPDATE decisions SET undone_at = ? WHERE id = ?", (now, row[0]))
+            if (row[8] or "").startswith(BATCH_NOTE_PREFIX):
+                conn.execute(
+                    "UPDATE decisions SET undone_at = ? WHERE delivery_id = ? AND source = ? AND note = ?"
+                    " AND undone_at IS NULL",
+                    (now, delivery_id, source, row[8]),
+                )
             self._audit(
                 "decision_undone", delivery=delivery, product_id=row[1], decision_id=row[0], field=row[2], value=row[3]
             )

@@ -243,6 +243,37 @@ class ReviewSession:
             raise ValueError(f"unknown category {code!r}")
         return self.decide(product_id, field=FIELD_CATEGORY, value=code, note="override")
 
+    def missing_counts(self) -> dict[str, int]:
+        """Required attribute -> how many products (by their current category) have no value for it."""
+        counts: dict[str, int] = {}
+        for product in self.products:
+            for attribute in self.missing_required(product.product_id):
+                counts[attribute] = counts.get(attribute, 0) + 1
+        return counts
+
+    def fill_missing(self, attribute: str, value: str) -> list[str]:
+        """``attribute`` = ``value`` for every product whose category requires it and that has none yet,
+        as one batch of analyst decisions (one undo takes them back); returns those products."""
+        targets = [p.product_id for p in self.products if attribute in self.missing_required(p.product_id)]
+        if not targets:
+            return []
+        note = f"{attribute} set for every product missing it"
+        if self.workspace is not None:
+            self.workspace.record_batch(
+                delivery=self.delivery.name,
+                product_ids=targets,
+                field=attribute,
+                value=value,
+                source=SOURCE_ANALYST,
+                note=note,
+            )
+        for pid in targets:
+            decision = Decision(product_id=pid, field=attribute, value=value, note=note)
+            if self.workspace is None:
+                self._memory_log.append(decision)
+            self._apply(decision)
+        return targets
+
     def reject(self, product_id: str) -> Decision:
         return self.decide(product_id, field=FIELD_CATEGORY, value=REJECT_VALUE, note="rejected")
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -114,7 +115,70 @@ class AttributeChooser(QDialog):
         ]
 
 
+class FillMissingDialog(QDialog):
+    """One value for every product that needs an attribute no supplier column gives (e.g. the age group)."""
+
+    def __init__(self, taxonomy: Taxonomy, missing: dict[str, int], parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fillMissingDialog")
+        self.setWindowTitle("Fill a missing attribute")
+        self.setMinimumWidth(520)
+        self.taxonomy = taxonomy
+        layout = QVBoxLayout(self)
+        text = QLabel(
+            "Sets one value on every product whose category requires the attribute and that has no value "
+            "for it yet. Values already there are kept. Ctrl+Z in the review takes the whole fill back."
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.attribute = QComboBox()
+        for code, n in sorted(missing.items(), key=lambda item: (-item[1], item[0])):
+            spec = taxonomy.attributes.get(code)
+            label = spec.label if spec else code
+            self.attribute.addItem(f"{label} ({code}) — missing on {n} product{'' if n == 1 else 's'}", code)
+        form.addRow("Attribute", self.attribute)
+        self.option = QComboBox()
+        self.option.setEditable(True)  # type to find an option among many
+        self.option.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.text = QLineEdit(placeholderText="the value for every such product")
+        form.addRow("Option", self.option)
+        form.addRow("Value", self.text)
+        self._form = form
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Fill")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.attribute.currentIndexChanged.connect(self._attribute_changed)
+        self._attribute_changed()
+
+    def _attribute_changed(self, *_args) -> None:
+        spec = self.taxonomy.attributes.get(self.attribute.currentData())
+        select = bool(spec is not None and spec.options)
+        self.option.clear()
+        if select:
+            for option in spec.options:
+                self.option.addItem(option.label, option.code)
+        self._form.setRowVisible(self.option, select)
+        self._form.setRowVisible(self.text, not select)
+
+    def chosen(self) -> tuple[str, str] | None:
+        """(attribute code, value or option code), or None when nothing usable is chosen."""
+        attribute = self.attribute.currentData()
+        if not attribute:
+            return None
+        if self._form.isRowVisible(self.option):
+            i = self.option.findText(self.option.currentText(), Qt.MatchFlag.MatchFixedString)
+            code = self.option.itemData(i) if i >= 0 else None
+            return (attribute, code) if code else None
+        value = self.text.text().strip()
+        return (attribute, value) if value else None
+
+
 class MappingView(QWidget):
+    fill_requested = Signal()  # the analyst wants one value for every product missing an attribute
     column_decided = Signal(str, list)  # supplier column, attribute codes ([] = none)
     value_decided = Signal(str, str, str)  # attribute, supplier value, option code ("" = unmapped)
 
@@ -126,7 +190,13 @@ class MappingView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         self.summary = QLabel("Run Classify > Map attributes (Ctrl+M) to get suggestions.", objectName="sectionTitle")
-        layout.addWidget(self.summary)
+        head = QHBoxLayout()
+        head.addWidget(self.summary, 1)
+        self.fill_button = QPushButton("Fill a missing attribute…")
+        self.fill_button.setToolTip("One value for every product that needs an attribute no supplier column gives")
+        self.fill_button.clicked.connect(self.fill_requested)
+        head.addWidget(self.fill_button)
+        layout.addLayout(head)
         splitter = QSplitter(Qt.Orientation.Vertical)
         layout.addWidget(splitter, 1)
 

@@ -193,3 +193,25 @@ def test_several_writes_can_share_one_transaction(ws):
                 delivery="northwind", product_id=pid, field="category", value="tshirts", source="analyst"
             )
     assert len(ws.decisions("northwind")) == 50
+
+
+def test_a_batch_of_decisions_is_undone_as_one(ws):
+    ids = _ids(ws)
+    single = ws.record_decision(delivery="northwind", product_id=ids[0], field="category", value="", source="analyst")
+    batch = ws.record_batch(
+        delivery="northwind", product_ids=ids[1:31], field="age_group", value="adults_men", source="analyst", note="x"
+    )
+    assert len(batch) == 30
+    current = {d.product_id: d for d in ws.decisions("northwind")}
+    assert {current[pid].value for pid in ids[1:31]} == {"adults_men"}
+    assert len({current[pid].note for pid in ids[1:31]}) == 1  # one shared batch note
+    undone = ws.undo_last("northwind")
+    assert undone.id in batch
+    assert [d.id for d in ws.decisions("northwind")] == [single]  # the whole batch, and only it
+    with pytest.raises(ValueError, match="option"):
+        ws.record_batch(delivery="northwind", product_ids=ids[:2], field="age_group", value="ancient", source="analyst")
+    with pytest.raises(WorkspaceError, match="no product 'nope'"):
+        ws.record_batch(
+            delivery="northwind", product_ids=["nope"], field="age_group", value="adults_men", source="analyst"
+        )
+    assert [d.id for d in ws.decisions("northwind")] == [single]  # a refused batch writes nothing

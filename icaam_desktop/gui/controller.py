@@ -32,6 +32,7 @@ from icaam_desktop.gui.jobs import (
 )
 from icaam_desktop.gui.models.mapping import column_rows
 from icaam_desktop.gui.models.session import ReviewSession
+from icaam_desktop.gui.text import counted
 from icaam_desktop.gui.workers import Job
 
 
@@ -193,7 +194,7 @@ class Controller(QObject):
         self.message.emit(
             f"Opened {session.delivery.name}: {len(session.products)} products, "
             f"{len(session.predictions)} classified, {len(session.category_decisions)} decided"
-            + (f"; {problems} problem(s) in the delivery (File > Delivery report…)" if problems else "")
+            + (f"; {counted(problems, 'problem')} in the delivery (File > Delivery report…)" if problems else "")
         )
         columns, values = session.stored_mapping
         self._show_mapping(columns, values)
@@ -378,7 +379,7 @@ class Controller(QObject):
         elif before is not None:
             after = _snapshot(self.session)
             moved = sum(1 for pid, was in before.items() if after.get(pid, was) != was)
-            self.message.emit(f"{headline}. It changed {moved} product(s): now {summary}")
+            self.message.emit(f"{headline}. It changed {counted(moved, 'product')}: now {summary}")
         else:
             self.message.emit(f"Classified {len(predictions)} products: {summary}")
 

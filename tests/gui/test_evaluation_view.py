@@ -61,7 +61,8 @@ def test_evaluation_shows_confusion_and_the_products_of_a_cell(qtbot, tmp_path, 
     assert dialog.matrix.horizontalHeaderItem(0).toolTip().startswith("predicted: ")
     assert "numbered as the rows" in dialog.axes.text()
     dialog.show_cell(row, column)
-    assert dialog.cell_label.text().startswith(f"{counts[row][column]} product(s): true ")
+    n = counts[row][column]
+    assert dialog.cell_label.text().startswith(f"{n} product{'' if n == 1 else 's'}: true ")
     assert " 1 " not in dialog.cell_label.text()  # names, not the column numbers
 
     # A second run can be cancelled from the dialog's own Cancel button.

@@ -318,7 +318,7 @@ def test_the_delivery_report_lists_broken_rows_and_files(window, qtbot, tmp_path
     window.controller.message.connect(messages.append)
     with qtbot.waitSignal(window.controller.session_changed, timeout=60_000):
         window.controller.open_delivery(folder)
-    assert any("problem(s) in the delivery (File > Delivery report…)" in m for m in messages), messages
+    assert any("; 3 problems in the delivery (File > Delivery report…)" in m for m in messages), messages
     dialog = window.delivery_report()
     text = dialog.text.toPlainText()
     assert "more cells than the header" in text and "(line 6)" in text

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from icaam_desktop.core.model_choice import model_folder
 from icaam_desktop.gui.models.thumbnails import ThumbnailCache
+from icaam_desktop.gui.text import counted
 from icaam_desktop.gui.training import (
     catalogue_problem,
     job_audit,
@@ -279,7 +280,7 @@ class EvaluationDialog(QDialog):
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 if count:
-                    item.setToolTip(f"{count} product(s): true {names[i]}, predicted {names[j]}")
+                    item.setToolTip(f"{counted(count, 'product')}: true {names[i]}, predicted {names[j]}")
                 if count and i != j:
                     item.setBackground(QColor("#f8d7d7"))
                 elif count:
@@ -290,7 +291,7 @@ class EvaluationDialog(QDialog):
         self.axes.setText(
             "Rows: the true category · columns: the predicted one"
             + (" (numbered as the rows; hover for the name)" if numbered else "")
-            + f" · {errors} error(s) in red"
+            + f" · {counted(errors, 'error')} in red"
         )
         self._list_mode(audit=False)
         self.cell_label.setText("Click a cell to list its products.")
@@ -303,7 +304,9 @@ class EvaluationDialog(QDialog):
 
     def show_cell(self, row: int, column: int) -> None:
         ids = self.cell_products(row, column)
-        self.cell_label.setText(f"{len(ids)} product(s): true {self._names[row]}, predicted {self._names[column]}")
+        self.cell_label.setText(
+            f"{counted(len(ids), 'product')}: true {self._names[row]}, predicted {self._names[column]}"
+        )
         self._list_mode(audit=False)
         for pid in ids:
             self._add_product(pid, self.evaluation.products[pid].images)

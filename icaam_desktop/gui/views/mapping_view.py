@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from icaam_desktop.core.mapping.model import ValueMatch
 from icaam_desktop.core.taxonomy import Taxonomy
 from icaam_desktop.gui.models.mapping import ColumnMappingModel, ColumnRow, ValueMappingModel
+from icaam_desktop.gui.text import counted
 
 MAX_COLUMN_WIDTH = 260
 
@@ -137,7 +138,7 @@ class FillMissingDialog(QDialog):
         for code, n in sorted(missing.items(), key=lambda item: (-item[1], item[0])):
             spec = taxonomy.attributes.get(code)
             label = spec.label if spec else code
-            self.attribute.addItem(f"{label} ({code}) — missing on {n} product{'' if n == 1 else 's'}", code)
+            self.attribute.addItem(f"{label} ({code}) — missing on {counted(n, 'product')}", code)
         form.addRow("Attribute", self.attribute)
         self.option = QComboBox()
         self.option.setEditable(True)  # type to find an option among many
@@ -298,7 +299,7 @@ class MappingView(QWidget):
         mapped = sum(1 for r in rows if r.attributes)
         unmapped = sum(self._unmapped_of(a) for a in self.values)
         self.summary.setText(
-            f"{mapped} of {len(rows)} columns mapped · {unmapped} supplier value{'' if unmapped == 1 else 's'} "
+            f"{mapped} of {len(rows)} columns mapped · {counted(unmapped, 'supplier value')} "
             "without an option (highlighted red) · amber = worth a look, blue = accepted by you"
         )
 

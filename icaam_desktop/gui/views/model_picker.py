@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from icaam_desktop.gui.text import counted
 from icaam_desktop.gui.training import job_activate, job_deactivate, job_list_models
 
 # (column title, MLflow metric the training run logs)
@@ -83,7 +84,7 @@ class ModelPickerDialog(QDialog):
         self.table.resizeColumnsToContents()
         self._selection_changed()
         where = f"active: {active_dir}" if active_dir else "active: the shipped default (models/default)"
-        self.note.setText(f"{len(self.runs)} tracked run(s); {where}.")
+        self.note.setText(f"{counted(len(self.runs), 'tracked run')}; {where}.")
         if active:  # bold the run the active model came from, when the record names it
             for row, run in enumerate(self.runs):
                 if run.run_id == active.get("run_id"):

@@ -26,6 +26,7 @@ from icaam_desktop.core.classify.hierarchy import percent_down
 from icaam_desktop.gui.models.attributes import AttributeTableModel, OptionDelegate
 from icaam_desktop.gui.models.session import STATUS_COLOURS, ReviewSession
 from icaam_desktop.gui.models.thumbnails import load_large
+from icaam_desktop.gui.text import counted
 from icaam_desktop.gui.workers import Job, thumbnail_pool
 
 LARGE_SIDE = 480
@@ -141,7 +142,7 @@ class ProductPanel(QWidget):
             return
         row = session.row(product_id)
         self.title.setText(row.title)
-        self.subtitle.setText(f"{product_id}  ·  {row.n_images} usable image(s)")
+        self.subtitle.setText(f"{product_id}  ·  {counted(row.n_images, 'usable image')}")
         colour = STATUS_COLOURS.get(row.status, "#8a8f98")
         path = " › ".join(session.taxonomy.categories[c].label for c in row.path) if row.path else "no category"
         self.status.setText(f"<span style='color:{colour}; font-weight:700'>{row.status.upper()}</span>  {path}")

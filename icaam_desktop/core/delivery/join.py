@@ -45,7 +45,6 @@ class ImageIndex:
     by_name: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))
     by_stem: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))
     by_base: dict[str, list[tuple[int, ImageFile]]] = field(default_factory=lambda: defaultdict(list))
-    by_number: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))  # "4100" <- 00004100.jpg
     by_folder: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))  # parent folder name
 
     @classmethod
@@ -55,12 +54,12 @@ class ImageIndex:
             rel = PurePosixPath(im.rel)
             index.by_rel[im.rel.lower()] = im
             index.by_name[rel.name.lower()].append(im)
-            index.by_stem[rel.stem.lower()].append(im)
+            for stem in _stem_keys(rel.stem):
+                index.by_stem[stem].append(im)
             match = _SUFFIX_N.match(rel.stem)
             if match:
-                index.by_base[match["base"].lower()].append((int(match["n"]), im))
-            if rel.stem.isdigit() and rel.stem.startswith("0"):
-                index.by_number[rel.stem.lstrip("0") or "0"].append(im)
+                for base in _stem_keys(match["base"]):
+                    index.by_base[base].append((int(match["n"]), im))
             if len(rel.parts) > 1:
                 index.by_folder[rel.parent.name.lower()].append(im)
         return index
@@ -89,6 +88,15 @@ class ImageIndex:
             tail = ref.lower()
             return next((im for im in named if im.rel.lower().endswith(tail)), named[0])
         return None
+
+
+def _stem_keys(stem: str) -> list[str]:
+    """The lookup keys of a file stem: itself, and a zero-padded number also as the number a spreadsheet
+    shows (``00004100`` -> ``4100``: a numeric cell drops the leading zeros)."""
+    key = stem.lower()
+    if key.isdigit() and key.startswith("0") and key.strip("0"):
+        return [key, key.lstrip("0")]
+    return [key]
 
 
 def _normalise_reference(reference: str) -> str:
@@ -181,8 +189,6 @@ def join_images(
     for product in products:
         key = product.product_id.strip().lower()
         claim(product, index.by_stem, key, "stem")
-        if key.isdigit():
-            claim(product, index.by_number, key.lstrip("0") or "0", "stem")
     for product in products:
         key = product.product_id.strip().lower()
         for _, im in sorted(index.by_base.get(key, []), key=lambda pair: (pair[0], pair[1].rel)):

@@ -38,7 +38,10 @@ def read_xlsx(data: bytes, *, shown: str) -> tuple[list[tuple[int, list[str]]], 
         try:
             sheets = _worksheets(archive)
             strings = _shared_strings(archive)
-            tables = [(name, _rows(ElementTree.fromstring(archive.read(path)), strings)) for name, path in sheets]
+            padded = _zero_padded_styles(archive)
+            tables = [
+                (name, _rows(ElementTree.fromstring(archive.read(path)), strings, padded)) for name, path in sheets
+            ]
         except (KeyError, ElementTree.ParseError) as exc:
             raise DeliveryError(f"the workbook {shown} cannot be read: {exc}") from None
     best = max(range(len(tables)), key=lambda i: (_table_rows(tables[i][1]), -i))
@@ -56,14 +59,14 @@ def _table_rows(rows: list[tuple[int, list[str]]]) -> int:
     return sum(1 for _, cells in rows if sum(1 for c in cells if c.strip()) >= 2)
 
 
-def _rows(root: ElementTree.Element, strings: list[str]) -> list[tuple[int, list[str]]]:
+def _rows(root: ElementTree.Element, strings: list[str], padded: dict[int, int]) -> list[tuple[int, list[str]]]:
     rows: list[tuple[int, list[str]]] = []
     for n, row in enumerate(root.iter(f"{_MAIN}row"), start=1):
         number = int(row.get("r", n))
         cells: dict[int, str] = {}
         for i, cell in enumerate(row.iter(f"{_MAIN}c")):
             ref = _CELL_REF.match(cell.get("r", ""))
-            cells[_column_index(ref.group(1)) if ref else i] = _cell_text(cell, strings)
+            cells[_column_index(ref.group(1)) if ref else i] = _cell_text(cell, strings, padded)
         if cells:
             width = max(cells) + 1
             rows.append((number, [cells.get(i, "") for i in range(width)]))
@@ -102,7 +105,32 @@ def _texts(element: ElementTree.Element):
             yield from child.iter(f"{_MAIN}t")
 
 
-def _cell_text(cell: ElementTree.Element, strings: list[str]) -> str:
+def _zero_padded_styles(archive: zipfile.ZipFile) -> dict[int, int]:
+    """Cell style index -> digits, for number formats like ``00000000``: Excel shows 4100 as 00004100, and
+    suppliers name their photos and know their articles that way. Other formats are not applied."""
+    if "xl/styles.xml" not in archive.namelist():
+        return {}
+    try:
+        root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    except ElementTree.ParseError:
+        return {}
+    zeros = {
+        int(f.get("numFmtId", "-1")): len(code)
+        for f in root.iter(f"{_MAIN}numFmt")
+        for code in [f.get("formatCode", "").strip('"')]
+        if code and set(code) == {"0"} and len(code) > 1
+    }
+    xfs = root.find(f"{_MAIN}cellXfs")
+    if not zeros or xfs is None:
+        return {}
+    return {
+        i: zeros[int(xf.get("numFmtId", "0"))]
+        for i, xf in enumerate(xfs.iter(f"{_MAIN}xf"))
+        if int(xf.get("numFmtId", "0")) in zeros
+    }
+
+
+def _cell_text(cell: ElementTree.Element, strings: list[str], padded: dict[int, int] | None = None) -> str:
     kind = cell.get("t", "n")
     if kind == "inlineStr":
         inline = cell.find(f"{_MAIN}is")
@@ -118,7 +146,10 @@ def _cell_text(cell: ElementTree.Element, strings: list[str]) -> str:
         except ValueError:
             return value
         # 1299 stored as "1299" or "1299.0" is the integer 1299; 12.5 stays 12.5 (repr: shortest round-trip).
-        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+        if number.is_integer() and abs(number) < 1e15:
+            digits = (padded or {}).get(int(cell.get("s", "0") or 0), 0)
+            return str(int(number)).zfill(digits) if number >= 0 else str(int(number))
+        return repr(number)
     return value
 
 

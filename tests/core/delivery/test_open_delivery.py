@@ -152,16 +152,16 @@ def test_photos_in_a_folder_per_product_and_zero_padded_file_names(tmp_path):
     _jpg(tmp_path / "imagenes" / "ES-020" / "10.jpg")
     _jpg(tmp_path / "imagenes" / "ES-020" / "2.jpg")
     _jpg(tmp_path / "fotos" / "00004100.jpg")
-    _jpg(tmp_path / "fotos" / "0077_2.jpg")  # numbered extras keep their own rule: not claimed by 77
+    _jpg(tmp_path / "fotos" / "0077_2.jpg")  # a numbered extra of 0077, i.e. of 77
     delivery = open_delivery(tmp_path)
     images = {p.product_id: [im.rel for im in p.images] for p in delivery.products}
     assert images == {
         "ES-020": ["imagenes/ES-020/2.jpg", "imagenes/ES-020/10.jpg"],
         "4100": ["fotos/00004100.jpg"],
-        "77": [],
+        "77": ["fotos/0077_2.jpg"],
     }
     assert [im.joined_by for im in delivery.product("ES-020").images] == ["folder", "folder"]
-    assert [im.rel for im in delivery.orphan_images] == ["fotos/0077_2.jpg"]
+    assert delivery.orphan_images == []
 
 
 def test_every_image_column_is_read_and_the_full_one_is_the_main(tmp_path):

@@ -25,8 +25,10 @@ def _column(i: int) -> str:
     return letters
 
 
-def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], *, rich: bool = False) -> Path:
-    """A workbook laid out the way Excel saves one (shared strings, r= cell references, relationship ids)."""
+def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], *, rich: bool = False, styles: str = "") -> Path:
+    """A workbook laid out the way Excel saves one (shared strings, r= cell references, relationship ids).
+
+    A ``(number, style index)`` cell is a number shown with that cell style of ``styles`` (xl/styles.xml)."""
     strings: list[str] = []
     parts: dict[str, str] = {}
     for n, rows in enumerate(sheets.values(), start=1):
@@ -37,7 +39,9 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], *, rich: bool 
                 ref = f"{_column(c)}{r}"
                 if value is None or value == "":
                     continue  # Excel writes no element for an empty cell
-                if isinstance(value, bool):
+                if isinstance(value, tuple):
+                    cells.append(f'<c r="{ref}" s="{value[1]}"><v>{value[0]!r}</v></c>')
+                elif isinstance(value, bool):
                     cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
                 elif isinstance(value, int | float):
                     cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
@@ -66,6 +70,8 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], *, rich: bool 
         for n in range(1, len(sheets) + 1)
     )
     parts["xl/_rels/workbook.xml.rels"] = f'<Relationships xmlns="{PKG}">{rels}</Relationships>'
+    if styles:
+        parts["xl/styles.xml"] = styles
     parts["[Content_Types].xml"] = '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in parts.items():
@@ -144,3 +150,17 @@ def test_an_empty_workbook_file_says_so(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(DeliveryError, match=r"produkte.xlsx is empty \(0 bytes\)"):
         read_sheet(path)
+
+
+def test_zero_padded_numbers_keep_their_zeros(tmp_path):
+    """Excel shows 4100 formatted "00000000" as 00004100: that is the supplier's article number."""
+    styles = (
+        f'<styleSheet xmlns="{MAIN}"><numFmts count="1"><numFmt numFmtId="164" formatCode="00000000"/></numFmts>'
+        '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="4"/></cellXfs></styleSheet>'
+    )
+    rows = [["Artikelnummer", "Prijs"], [(4100, 1), (1299, 2)], [(12345678, 1), (12.5, 2)]]
+    _, read = read_sheet(write_xlsx(tmp_path / "p.xlsx", {"S": rows}, styles=styles))
+    assert [r.cells for r in read] == [
+        {"Artikelnummer": "00004100", "Prijs": "1299"},  # a thousands format is not applied: the value stays
+        {"Artikelnummer": "12345678", "Prijs": "12.5"},
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections import Counter
 from pathlib import Path
 
 from icaam_desktop.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
@@ -26,7 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Match every supplier column to retailer attributes (name, meaning, values, supplier memory), "
         "map each distinct value to an option code, and fill each product's category attributes. Writes "
         "OUTDIR/columns.csv, OUTDIR/values.csv and OUTDIR/products.csv (semicolon-separated UTF-8). "
-        "Exit 0 when everything mapped, 1 when values or cells could not be mapped, 2 for bad usage.",
+        "Placeholder cells (n/a, -, k.A., s/d, ...) are read as empty. Exit 0 when the mapping found no problem; "
+        "1 when it did: values or cells that could not be mapped, or most of the sheet's columns with values "
+        "matched to no attribute; 2 for bad usage. Required attributes that no column gives (often the age group "
+        "or the year) are listed as a note, not a problem: the analyst fills them (the window's Fill a missing "
+        "attribute).",
     )
     parser.add_argument("folder", metavar="DELIVERY_DIR", help="the supplier delivery folder")
     parser.add_argument("--taxonomy", metavar="DIR", required=True, help="the retailer's PIM export folder")
@@ -54,17 +59,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def read_predictions(value: str, leaves: set[str]) -> dict[str, str]:
     """product id -> leaf code from a predictions CSV (``leaf_code``, else a ``category_code`` that is a leaf)."""
+    return _read_predictions(value, leaves)[0]
+
+
+def _read_predictions(value: str, leaves: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(product id -> leaf code, product id -> status) of every row, the rows without a leaf included."""
     columns, rows = table_arg(value, "predictions file")
     if "product_id" not in columns or not set(columns) & {"leaf_code", "category_code"}:
         raise UsageError(f"predictions file {value!r}: expected columns product_id and leaf_code or category_code")
     out: dict[str, str] = {}
+    listed: dict[str, str] = {}
     for row in rows:
+        pid = (row.get("product_id") or "").strip()
         leaf = (row.get("leaf_code") or "").strip()
         category = (row.get("category_code") or "").strip()
         code = leaf if leaf in leaves else category if category in leaves else ""
-        if row.get("product_id") and code:
-            out[row["product_id"].strip()] = code
-    return out
+        if pid:
+            listed[pid] = (row.get("status") or "").strip() or "no leaf"
+        if pid and code:
+            out[pid] = code
+    return out, listed
+
+
+def _predictions_warning(name: str, categories: dict[str, str], listed: dict[str, str], ids: set[str]) -> str | None:
+    """What to tell when none of the delivery's products gets a category from the predictions file, else None."""
+    if categories.keys() & ids:
+        return None
+    mine = {pid: status for pid, status in listed.items() if pid in ids}
+    if not mine:
+        return f"no product id of {name} is in this delivery; mapping without the predicted categories"
+    statuses = ", ".join(f"{n} {status}" for status, n in Counter(mine.values()).most_common())
+    return (
+        f"{name} lists {len(mine)} of this delivery's {len(ids)} products but gives none of them a leaf category "
+        f"({statuses}); mapping without categories, so required attributes are unknown"
+    )
 
 
 def run_map(args: argparse.Namespace) -> int:
@@ -76,9 +104,10 @@ def run_map(args: argparse.Namespace) -> int:
     taxonomy = taxonomy_arg(args.taxonomy)  # an invalid schema is bad usage, as for every command
     out_dir = output_dir(args.out, "--out")
     categories = None
+    listed: dict[str, str] = {}
     if args.predictions:
         leaves = {leaf.code for leaf in taxonomy.leaves()}
-        categories = read_predictions(args.predictions, leaves)
+        categories, listed = _read_predictions(args.predictions, leaves)
     embedder = None
     if args.embedding_model and not args.no_embeddings:
         try:
@@ -108,13 +137,9 @@ def run_map(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
 
     if categories is not None:
-        known = categories.keys() & {p.product_id for p in delivery.products}
-        if not known:
-            print(
-                f"icaam: warning: no product id of {args.predictions} is in this delivery; "
-                "mapping without the predicted categories",
-                file=sys.stderr,
-            )
+        warning = _predictions_warning(args.predictions, categories, listed, {p.product_id for p in delivery.products})
+        if warning:
+            print(f"icaam: warning: {warning}", file=sys.stderr)
     workspace = workspace_arg(args.db) if args.db else None
     try:
         memory = None
@@ -201,13 +226,43 @@ def write_products(handle, result, taxonomy) -> None:
         writer.writerow([pid, p.category or "", *cells, ",".join(p.missing_required), " | ".join(p.problems)])
 
 
+# "Most columns found nothing": more than this share of the columns with values (not the id, image or empty ones).
+UNMATCHED_SHARE = 0.5
+# Product problems about a cell's value (not conversion notes nor a missing category).
+CELL_PROBLEMS = ("not an option", "is not a", "not converted", "has text besides")
+
+
+def mapping_problems(result) -> list[str]:
+    """Why a mapping is not clean, one line each ([] = clean): what decides the exit code of `icaam map`."""
+    out = []
+    unmapped = [v for v in result.values if v.option_code is None and not v.fits_other_attribute]
+    if unmapped:
+        out.append(f"{len(unmapped)} values map to no option")
+    cells = [p for p in result.products.values() if any(m in x for x in p.problems for m in CELL_PROBLEMS)]
+    if cells:
+        out.append(f"{len(cells)} products have cells that could not be read")
+    content = {m.supplier_column for m in result.columns} - result.quiet_columns
+    matched = {m.supplier_column for m in result.columns if m.attribute}
+    unmatched = content - matched
+    if content and len(unmatched) > UNMATCHED_SHARE * len(content):
+        out.append(f"{len(unmatched)} of {len(content)} columns with values matched no attribute")
+    return out
+
+
+def missing_note(result) -> str | None:
+    """The required attributes products miss most, when every product with a category misses one."""
+    with_category = [p for p in result.products.values() if p.category]
+    if not with_category or not all(p.missing_required for p in with_category):
+        return None
+    common = Counter(a for p in with_category for a in p.missing_required).most_common(4)
+    most = ", ".join(f"{a} {n}" for a, n in common)
+    return f"every product with a category ({len(with_category)}) misses required attributes (most: {most})"
+
+
 def _summary(result, out_dir: Path) -> int:
     matched = [m for m in result.columns if m.attribute]
     unmapped = [v for v in result.values if v.option_code is None and not v.fits_other_attribute]
     mapped = sum(1 for v in result.values if v.option_code)
-    with_problems = [
-        p for p in result.products.values() if any("not an option" in x or "not a" in x for x in p.problems)
-    ]
     missing = [p for p in result.products.values() if p.missing_required]
     columns = len({m.supplier_column for m in result.columns})
     print(f"columns: {len({m.supplier_column for m in matched})}/{columns} matched ({len(matched)} attribute links)")
@@ -225,4 +280,10 @@ def _summary(result, out_dir: Path) -> int:
     for note in result.problems:
         print(f"note: {note}", file=sys.stderr)
     print(f"wrote {out_dir / 'columns.csv'}, {out_dir / 'values.csv'}, {out_dir / 'products.csv'}")
-    return EXIT_PROBLEMS if unmapped or with_problems else EXIT_OK
+    note = missing_note(result)
+    if note:
+        print(f"note: {note}")
+    problems = mapping_problems(result)
+    for problem in problems:
+        print(f"problem: {problem}")
+    return EXIT_PROBLEMS if problems else EXIT_OK

@@ -94,3 +94,69 @@ def test_predictions_in_another_encoding_and_predictions_of_another_delivery(con
     main([*base, "--predictions", str(other), "--out", str(tmp_path / "b")])
     assert "no product id of" in capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["columns.csv", "products.csv", "values.csv"]
+
+
+def write_sheet(folder, header, rows):
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "products.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return folder
+
+
+def a_leaf_with_required_attributes(taxonomy_dir):
+    from icaam_desktop.core.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(taxonomy_dir)
+    return next(
+        leaf.code
+        for leaf in taxonomy.leaves()
+        if any(ca.required and ca.attribute.code not in ("sku", "name") for ca in taxonomy.attributes_for(leaf.code))
+    )
+
+
+def test_exit_1_when_most_columns_match_nothing(taxonomy_dir, tmp_path, capsys):
+    """A sheet whose headers and values say nothing the mapper knows has not been mapped: it must not look clean."""
+    header = ["Kood", "Vrakt", "Plimzo", "Quorbel", "Zintaf", "Bleskor"]
+    rows = [[f"K{i}", f"vr{i % 3}", f"pz{i % 4}", f"qb{i % 2}", f"zt{i % 5}", f"bk{i % 3}"] for i in range(20)]
+    folder = write_sheet(tmp_path / "delivery", header, rows)
+    code = main(["map", str(folder), "--taxonomy", str(taxonomy_dir), "--out", str(tmp_path / "o"), "--no-embeddings"])
+    out = capsys.readouterr().out
+    assert code == EXIT_PROBLEMS
+    assert "problem: 5 of 6 columns with values matched no attribute" in out
+
+
+def test_required_attributes_no_column_gives_are_a_note_not_a_problem(taxonomy_dir, tmp_path, capsys):
+    """Suppliers rarely send every required attribute (age group, year): the analyst fills those, so they are
+    reported but do not make every mapping "failed"."""
+    folder = write_sheet(tmp_path / "delivery", ["SKU", "Name"], [[f"S{i}", f"Plain shirt {i}"] for i in range(10)])
+    leaf = a_leaf_with_required_attributes(taxonomy_dir)
+    predictions = tmp_path / "p.csv"
+    predictions.write_text(
+        "product_id;status;leaf_code\n" + "".join(f"S{i};auto;{leaf}\n" for i in range(10)), encoding="utf-8"
+    )
+    args = ["map", str(folder), "--taxonomy", str(taxonomy_dir), "--predictions", str(predictions), "--no-embeddings"]
+    code = main([*args, "--out", str(tmp_path / "o")])
+    out = capsys.readouterr().out
+    assert code == EXIT_OK, out
+    assert "note: every product with a category (10) misses required attributes" in out and "problem:" not in out
+    with pytest.raises(SystemExit):  # and the help states the rule
+        main(["map", "--help"])
+    assert "listed as a note, not a problem" in " ".join(capsys.readouterr().out.split())
+
+
+def test_predictions_that_give_no_product_a_category_say_so(taxonomy_dir, tmp_path, capsys):
+    """Every product rejected (no photo): the ids match, so the warning must not say that none is in the delivery."""
+    folder = write_sheet(tmp_path / "delivery", ["SKU", "Name"], [[f"S{i}", f"Plain shirt {i}"] for i in range(6)])
+    predictions = tmp_path / "p.csv"
+    predictions.write_text(
+        "product_id,status,category_code,leaf_code,reasons\n"
+        + "".join(f"S{i},rejected,,,no image\n" for i in range(6)),
+        encoding="utf-8",
+    )
+    base = ["map", str(folder), "--taxonomy", str(taxonomy_dir), "--no-embeddings", "--out", str(tmp_path / "o")]
+    main([*base, "--predictions", str(predictions)])
+    err = capsys.readouterr().err
+    assert "no product id of" not in err
+    assert "lists 6 of this delivery's 6 products but gives none of them a leaf category (6 rejected)" in err

@@ -13,6 +13,7 @@ from icaam_desktop.core.mapping.assign import (
     Scores,
     assign,
 )
+from icaam_desktop.core.mapping.codes import LetterReading, column_language, is_letter_code, read_gender_letters
 from icaam_desktop.core.mapping.embeddings import EmbeddingModelError, TextEmbedder, default_embedder
 from icaam_desktop.core.mapping.model import (
     OTHER_TARGET_NOTE,
@@ -22,12 +23,16 @@ from icaam_desktop.core.mapping.model import (
     SupplierMemory,
     ValueMatch,
 )
+from icaam_desktop.core.mapping.placeholders import cell_text
 from icaam_desktop.core.mapping.products import fill_products
 from icaam_desktop.core.mapping.signals import (
+    KIND_PRICE,
     KIND_SELECT,
+    KIND_TEXT,
     ColumnProfile,
     OptionIndex,
     add_option_hits,
+    add_row_mentions,
     attribute_kind,
     attribute_names,
     best_name,
@@ -37,7 +42,7 @@ from icaam_desktop.core.mapping.signals import (
     meaning_scores,
     name_scores,
 )
-from icaam_desktop.core.mapping.text import split_joined_words
+from icaam_desktop.core.mapping.text import fold_accents, normalise_text, split_joined_words
 from icaam_desktop.core.mapping.values import normalise_value
 from icaam_desktop.core.mapping.vocab import Reading, Vocabulary, default_vocabulary
 from icaam_desktop.core.taxonomy import AttributeSpec, Taxonomy
@@ -47,6 +52,10 @@ N_ALTERNATIVES = 3
 W_SPLIT = 0.97  # a header read with its run-together words cut apart
 MEANING_BELOW = 0.9  # embed a header only when neither its spelling nor its values place it this surely
 STEPS = 5
+# What a column's values say about its name when its header says nothing: a currency names a price, distinct
+# short phrases name the product. Worth a fair spelled name, so only values that fit the attribute too assign it.
+W_PROFILE_NAME = 0.6
+NAME_ATTRIBUTE_NAMES = frozenset({"name", "title", "product name", "product title", "item name"})
 
 
 def map_delivery(
@@ -87,6 +96,7 @@ def map_delivery(
 
     progress(1, STEPS, "scoring columns")
     matches = _pinned_columns(delivery, taxonomy, profiles, memory)
+    result.quiet_columns = {m.supplier_column for m in matches if not m.attribute}
     used = {a for m in matches for a in [m.attribute] if a}
     free_cols = [c for c in columns if all(m.supplier_column != c for m in matches)]
     attributes = [a for a in taxonomy.attributes.values() if a.code not in used]
@@ -163,10 +173,12 @@ def match_columns(
     words = frozenset(w for a in attributes for name in attribute_names(a) for w in name.split() if len(w) > 2)
     readings = [_with_split_words(vocab.header_readings(c), words) for c in columns]
     col_profiles = [profiles[c] for c in columns]
-    add_option_hits(col_profiles, OptionIndex(attributes), vocab)
+    index = OptionIndex(attributes)
+    add_option_hits(col_profiles, index, vocab)
+    add_row_mentions(col_profiles, [p.row for p in products], index)
     _check(cancel)
     kinds = [attribute_kind(a) for a in attributes]
-    name = name_scores(readings, attributes)
+    name = _with_profile_names(name_scores(readings, attributes), col_profiles, attributes, kinds)
     fit = fit_scores(col_profiles, attributes)
     breadth = np.broadcast_to(breadth_scores(taxonomy, attributes), name.shape)
     global_scores = Scores(name, np.zeros_like(name), fit, breadth, kinds)
@@ -229,6 +241,32 @@ def match_columns(
     return out
 
 
+def is_name_attribute(attribute: AttributeSpec) -> bool:
+    """The retailer's product-name attribute (a text attribute called name or title)."""
+    return attribute_kind(attribute) == KIND_TEXT and bool(set(attribute_names(attribute)) & NAME_ATTRIBUTE_NAMES)
+
+
+def _with_profile_names(
+    name: np.ndarray, profiles: list[ColumnProfile], attributes: list[AttributeSpec], kinds: list[str]
+) -> np.ndarray:
+    """Name evidence a header in an unknown language still gives through its values.
+
+    A header or numbers naming a currency ("Ár (Ft)", "1 488 Ft") name a price; distinct short phrases on every row
+    name the product. Either counts as a fair spelled name (``W_PROFILE_NAME``), so the values must still fit.
+    """
+    prices = [a for a, kind in enumerate(kinds) if kind == KIND_PRICE]
+    names = [a for a, attribute in enumerate(attributes) if is_name_attribute(attribute)]
+    if not prices and not names:
+        return name
+    name = name.copy()
+    for c, profile in enumerate(profiles):
+        if profile.names_a_currency and prices:
+            name[c, prices] = np.maximum(name[c, prices], W_PROFILE_NAME)
+        if profile.looks_like_names and names:
+            name[c, names] = np.maximum(name[c, names], W_PROFILE_NAME)
+    return name
+
+
 def _with_split_words(readings: list[Reading], words: frozenset[str]) -> list[Reading]:
     """Add a reading with run-together words cut apart ("SLEEVELENGTH" -> "sleeve length") using attribute words."""
     first = readings[0]
@@ -276,7 +314,11 @@ def _column_match(
     if scores.meaning[i, a] > scores.name[i, a]:
         reasons.append(f'meaning ~ "{attribute.label}" {scores.meaning[i, a]:.2f}')
     kind = scores.kinds[a]
-    if kind == "price":
+    if score < W_PROFILE_NAME and kind == KIND_PRICE and profile.names_a_currency:
+        reasons.append("its header or numbers name a currency")
+    elif score < W_PROFILE_NAME and is_name_attribute(attribute) and profile.looks_like_names:
+        reasons.append(f"values look like product names (distinct phrases of about {profile.words:.0f} words)")
+    if kind == KIND_PRICE:
         reasons.append(
             f"{profile.numeric:.0%} numbers" + (f", currency {profile.currency}" if profile.currency else "")
         )
@@ -355,7 +397,7 @@ def _value_matches(
         targets = {m.attribute for m in columns if m.supplier_column == match.supplier_column and m.attribute}
         values: dict[str, None] = {}
         for product in delivery.products:
-            raw = (product.row.get(match.supplier_column) or "").strip()
+            raw = cell_text(product.row.get(match.supplier_column))
             if not raw:
                 continue
             category = categories.get(product.product_id)
@@ -366,10 +408,36 @@ def _value_matches(
                 if attribute.code not in carried[category] and targets & carried[category]:
                     continue
             values.setdefault(raw)
+        letters = _letter_readings(match.supplier_column, values, vocab)
         for raw in values:
-            out.append(normalise_value(attribute, raw, vocab=vocab, memory=memory, embedder=embedder))
+            coded = letters.get(fold_accents(normalise_text(raw)))
+            if coded is not None and (memory is None or (attribute.code, raw) not in memory.values):
+                out.append(_letter_match(attribute, raw, coded, vocab))
+            else:
+                out.append(normalise_value(attribute, raw, vocab=vocab, memory=memory, embedder=embedder))
     _note_sibling_values(columns, out)
     return out
+
+
+def _letter_readings(column: str, values: dict[str, None], vocab: Vocabulary) -> dict[str, LetterReading]:
+    """The column's single-letter values read together, in the language its header and other values speak."""
+    letters = [v for v in values if is_letter_code(v)]
+    if not letters:
+        return {}
+    language = column_language(vocab, [column, *(v for v in values if not is_letter_code(v))])
+    return read_gender_letters(letters, vocab=vocab, language=language)
+
+
+def _letter_match(attribute: AttributeSpec, raw: str, coded: LetterReading, vocab: Vocabulary) -> ValueMatch:
+    """A letter code's reading as an option of ``attribute``; what the letter alone gives when it is no option here."""
+    if coded.english is None:  # "V": women in Dutch, men in Spanish, and maybe an option of its own here (V neck)
+        alone = normalise_value(attribute, raw, vocab=vocab)
+        return alone if alone.option_code else ValueMatch(attribute.code, raw, None, 0.0, [coded.reason])
+    hit = normalise_value(attribute, coded.english, vocab=vocab)
+    if hit.option_code is None:  # not a gender attribute: the letter is read as any other value
+        return normalise_value(attribute, raw, vocab=vocab)
+    confidence = round(min(coded.confidence, hit.confidence), 3)
+    return ValueMatch(attribute.code, raw, hit.option_code, confidence, [coded.reason])
 
 
 def _note_sibling_values(columns: list[ColumnMatch], values: list[ValueMatch]) -> None:

@@ -74,6 +74,8 @@ class MappingResult:
     values: list[ValueMatch] = field(default_factory=list)
     products: dict[str, ProductMapping] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # delivery-level notes, e.g. no embedding model
+    # Columns with nothing to match: empty, image/file names, or set to "no counterpart" by the analyst before.
+    quiet_columns: set[str] = field(default_factory=set)
 
     def attributes_of(self, column: str) -> list[str]:
         """The attributes ``column`` feeds ([] = no counterpart)."""

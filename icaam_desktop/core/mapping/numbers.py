@@ -26,6 +26,7 @@ class CurrencyTable:
     usd_per_unit: dict[str, float]
     symbols: dict[str, str]
     as_of: str = ""
+    shared: dict[str, tuple[str, ...]] = field(default_factory=dict)  # symbol -> every currency it may stand for
 
     def rate(self, source: str, target: str) -> float | None:
         """Units of ``target`` per unit of ``source``; None when either is unknown."""
@@ -64,6 +65,16 @@ class CurrencyTable:
                 match = pattern.search(lowered)
         return text
 
+    def could_be(self, text: str, code: str) -> bool:
+        """Whether ``text`` may name ``code``: by its ISO code, or by a symbol several currencies share (``kr``
+        is Swedish, Danish, Norwegian or Icelandic; the header's ``DKK`` then says which)."""
+        if self.find(text) == code:
+            return True
+        lowered = text.lower()
+        found = [symbol for symbol, pattern in self._symbol_patterns if pattern.search(lowered)]
+        found += [token for token in normalise_text(text).split() if token in self.symbols]
+        return any(code in self.shared.get(symbol, ()) for symbol in found)
+
     def find(self, text: str) -> str | None:
         """The currency named in ``text``, else None: an ISO code first (``$12 CAD`` is Canadian, ``12 EUR$``
         is euros), then a symbol (``R$``, ``€``, ``$``), then a word (``rupees``)."""
@@ -88,7 +99,10 @@ def currency_table(path: str | None = None) -> CurrencyTable:
 
     data = json.loads(Path(path or vocab_dir() / "currency.json").read_text(encoding="utf-8"))
     return CurrencyTable(
-        dict(data["usd_per_unit"]), {k.lower(): v for k, v in data["symbols"].items()}, data.get("as_of", "")
+        dict(data["usd_per_unit"]),
+        {k.lower(): v for k, v in data["symbols"].items()},
+        data.get("as_of", ""),
+        {k.lower(): tuple(v) for k, v in data.get("shared_symbols", {}).items()},
     )
 
 
@@ -101,6 +115,7 @@ class ParsedNumber:
     currency: str | None = None
     decimal: str | None = None  # the decimal separator the cell proved, if any
     problem: str = ""
+    unit: str = ""  # short letters next to the number that name no known currency ("Ft" before it was known)
     reasons: list[str] = field(default_factory=list)
 
 
@@ -139,6 +154,7 @@ def parse_number(raw: str, *, decimal: str | None = None, currencies: CurrencyTa
     leftover = normalise_text(rest)
     if leftover and not table.find(rest) and any(len(t) > 2 for t in leftover.split()):
         return ParsedNumber(raw, None, currency, problem=f"'{raw}' has text besides a number")
+    unit = rest if currency is None and any(ch.isalpha() for ch in rest) else ""
     number = _digits_only(match.group(0)).rstrip(".,")
     proven = cell_decimal_separator(number)
     sep = proven or decimal
@@ -150,7 +166,7 @@ def parse_number(raw: str, *, decimal: str | None = None, currencies: CurrencyTa
         value = float(number)
     except ValueError:
         return ParsedNumber(raw, None, currency, problem=f"'{raw}' is not a number")
-    return ParsedNumber(raw, value, currency, decimal=proven)
+    return ParsedNumber(raw, value, currency, decimal=proven, unit=unit)
 
 
 def column_decimal_separator(cells: list[str]) -> str | None:

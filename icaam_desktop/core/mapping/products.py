@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from icaam_desktop.core.delivery.model import Delivery
 from icaam_desktop.core.mapping.model import ColumnMatch, ProductMapping, ValueMatch
-from icaam_desktop.core.mapping.numbers import convert_price, parse_number, parse_year
+from icaam_desktop.core.mapping.numbers import ParsedNumber, convert_price, currency_table, parse_number, parse_year
+from icaam_desktop.core.mapping.placeholders import cell_text
 from icaam_desktop.core.mapping.signals import (
     KIND_IDENTIFIER,
     KIND_PRICE,
@@ -33,13 +34,37 @@ def cell_value(
         decimal = profile.decimal if profile else None
         parsed = parse_number(raw, decimal=decimal)
         if kind == KIND_PRICE and parsed.value is not None:
-            parsed = convert_price(
-                parsed, unit=attribute.unit.upper(), default_currency=profile.currency if profile else None
-            )
+            source, problem = price_currency(parsed, profile)
+            if problem:
+                return None, problem, []
+            parsed.currency = source
+            parsed = convert_price(parsed, unit=attribute.unit.upper())
         if parsed.value is None:
             return None, parsed.problem, []
         return f"{parsed.value:.2f}", None, parsed.reasons
     return raw.strip(), None, []  # identifier and text: as written
+
+
+def price_currency(parsed: ParsedNumber, profile: ColumnProfile | None) -> tuple[str | None, str | None]:
+    """(the currency of one price cell, or a problem): the cell's own, else the header's, else the one its column uses.
+
+    None with no problem means nothing anywhere names a currency: the retailer's own is assumed. A cell is
+    never silently read in the column's currency when its own letters name none we know ("1 488 Ft" before
+    HUF was known) or when the column mixes currencies.
+    """
+    header = profile.header_currency if profile else None
+    if parsed.currency is not None:
+        if header and header != parsed.currency and currency_table().could_be(parsed.raw, header):
+            return header, None  # "12,50 kr." under "Pris (DKK)": Danish crowns, not the symbol's Swedish default
+        return parsed.currency, None
+    if parsed.unit:
+        return None, f"'{parsed.raw}' is not a price in a currency I know ('{parsed.unit}'): not converted"
+    if header:
+        return header, None
+    named = sorted(profile.cell_currencies) if profile else []
+    if len(named) > 1:
+        return None, f"'{parsed.raw}' names no currency and its column mixes {', '.join(named)}: not converted"
+    return (named[0] if named else None), None
 
 
 def fill_products(
@@ -63,7 +88,7 @@ def fill_products(
         carried = {ca.attribute.code: ca.required for ca in taxonomy.attributes_for(category)} if category else None
         mapping = ProductMapping(product.product_id, category)
         for column, attributes in targets.items():
-            raw = (product.row.get(column) or "").strip()
+            raw = cell_text(product.row.get(column))
             if not raw:
                 continue
             wanted = [

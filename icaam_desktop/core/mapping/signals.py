@@ -25,6 +25,7 @@ from icaam_desktop.core.mapping.numbers import (
     parse_number,
     parse_year,
 )
+from icaam_desktop.core.mapping.placeholders import cell_text
 from icaam_desktop.core.mapping.text import is_file_name, match_key, normalise_text
 from icaam_desktop.core.mapping.values import CORE_WEIGHT, PARTIAL_WEIGHT, option_keys
 from icaam_desktop.core.mapping.vocab import Reading, Vocabulary
@@ -38,7 +39,18 @@ KIND_IDENTIFIER, KIND_SELECT, KIND_PRICE, KIND_YEAR, KIND_NUMBER, KIND_TEXT = (
     "number",
     "text",
 )
+CATCH_ALL_KEYS = frozenset({"other", "others", "miscellaneous"})
 NAME_TOKEN_SET_SHARE = 0.6  # token-set ratio rewards "colour" ~ "base colour"; plain ratio prefers exact names
+# A column of product names: at least this many distinct values, nearly all distinct and words, on nearly every
+# row, each a short phrase (a name is 2-12 words; a description runs longer, a colour or brand repeats).
+NAME_MIN_DISTINCT = 5
+NAME_MIN_UNIQUE = 0.8  # colour variants may share a name
+NAME_MIN_TEXT = 0.9
+NAME_MIN_FILLED = 0.8
+NAME_WORDS = (2, 12)
+# ... and that speak of the product: a product name repeats its row's brand or colour, or names an option
+# ("Nike Men Solid Grey Tshirts"); free notes or codes do not.
+NAME_MIN_MENTIONS = 0.5
 
 
 def attribute_kind(attribute: AttributeSpec) -> str:
@@ -208,12 +220,17 @@ class ColumnProfile:
     text: float = 0.0  # share of distinct values that are neither numbers nor file names
     files: float = 0.0  # share of distinct values that are file names / URLs
     currency: str | None = None  # from the header or the cells
+    header_currency: str | None = None  # the currency the header names ("Ár (Ft)", "Price EUR")
+    cell_currencies: Counter = field(default_factory=Counter)  # currency -> distinct values that name it
+    words: float = 0.0  # median number of words of the distinct text values
+    mentions: float = 0.0  # share of filled rows whose phrase names an option or another cell of the row (see below)
     decimal: str | None = None
     option_hits: dict[int, float] = field(default_factory=dict)  # attribute index -> summed best weight
 
     @classmethod
     def build(cls, name: str, cells: list[str]) -> ColumnProfile:
-        values = Counter(c.strip() for c in cells if c and c.strip())
+        """Profile the non-empty cells; placeholders ("n/a", "-") count as empty."""
+        values = Counter(text for text in map(cell_text, cells) if text)
         profile = cls(name, values, filled=sum(values.values()), rows=len(cells))
         distinct = list(values)
         if not distinct:
@@ -228,13 +245,41 @@ class ColumnProfile:
         profile.unique = n / max(profile.filled, 1)
         profile.files = sum(is_file_name(v) for v in distinct) / n
         profile.text = sum(p.value is None and not is_file_name(v) for v, p in zip(distinct, parsed, strict=True)) / n
-        cell_currencies = Counter(p.currency for p in parsed if p.currency)
-        profile.currency = table.find(name) or (cell_currencies.most_common(1)[0][0] if cell_currencies else None)
+        profile.cell_currencies = Counter(p.currency for p in parsed if p.currency)
+        profile.header_currency = table.find(name)
+        common = profile.cell_currencies.most_common(1)
+        profile.currency = profile.header_currency or (common[0][0] if common else None)
+        texts = sorted(len(normalise_text(v).split()) for v, p in zip(distinct, parsed, strict=True) if p.value is None)
+        profile.words = float(texts[len(texts) // 2]) if texts else 0.0
         return profile
+
+    @property
+    def names_a_currency(self) -> bool:
+        """The header or most numbers name a currency: what a price column looks like, whatever its language."""
+        return bool(self.values) and (self.header_currency is not None or self.with_currency >= 0.5)
+
+    @property
+    def looks_like_names(self) -> bool:
+        """Distinct short phrases on nearly every row that speak of their product: names, in whatever language."""
+        return self.shaped_like_names and self.mentions >= NAME_MIN_MENTIONS
+
+    @property
+    def shaped_like_names(self) -> bool:
+        """Distinct short phrases on nearly every row, before ``mentions`` is known."""
+        return (
+            len(self.values) >= NAME_MIN_DISTINCT
+            and self.unique >= NAME_MIN_UNIQUE
+            and self.text >= NAME_MIN_TEXT
+            and self.filled >= NAME_MIN_FILLED * self.rows
+            and NAME_WORDS[0] <= self.words <= NAME_WORDS[1]
+        )
 
 
 class OptionIndex:
-    """Every option key of every select attribute, for scoring all columns against all attributes at once."""
+    """Every option key of every select attribute, for scoring all columns against all attributes at once.
+
+    A catch-all option ("Other") is left out: a value that only fits there says nothing about the column.
+    """
 
     def __init__(self, attributes: list[AttributeSpec]) -> None:
         self.by_key: dict[str, list[tuple[int, str, float]]] = {}
@@ -242,7 +287,8 @@ class OptionIndex:
             if not attribute.is_select:
                 continue
             for key, (code, weight, _label) in option_keys(attribute).keys.items():
-                self.by_key.setdefault(key, []).append((index, code, weight))
+                if key not in CATCH_ALL_KEYS:
+                    self.by_key.setdefault(key, []).append((index, code, weight))
 
     def hits(self, readings: list[Reading]) -> dict[int, float]:
         """Attribute index -> best weight with which some reading of a value is an option of it."""
@@ -265,6 +311,31 @@ class OptionIndex:
                 if len(found) == 1 and score > best.get(index, 0.0):
                     best[index] = score
         return best
+
+
+def add_row_mentions(profiles: list[ColumnProfile], rows: list[dict[str, str]], index: OptionIndex) -> None:
+    """Fill ``mentions`` of the columns shaped like product names (the others stay 0).
+
+    A phrase mentions its row when another cell of the row (3+ letters, not a number) appears in it as whole
+    words, or one of its words is an option of some attribute.
+    """
+    for profile in profiles:
+        if not profile.shaped_like_names:
+            continue
+        hits = filled = 0
+        for row in rows:
+            phrase = cell_text(row.get(profile.name))
+            if not phrase:
+                continue
+            filled += 1
+            words = match_key(phrase).split()
+            padded = f" {' '.join(words)} "
+            others = (match_key(cell_text(v)) for c, v in row.items() if c != profile.name)
+            if any(len(o) >= 3 and not o.isdigit() and f" {o} " in padded for o in others) or any(
+                not w.isdigit() and w in index.by_key for w in words
+            ):
+                hits += 1
+        profile.mentions = hits / filled if filled else 0.0
 
 
 def add_option_hits(profiles: list[ColumnProfile], index: OptionIndex, vocab: Vocabulary) -> None:
@@ -326,7 +397,7 @@ def coverage_scores(
         counts: Counter = Counter()
         filled = 0
         for row, category in zip(rows, row_categories, strict=True):
-            if category is None or not (row.get(profile.name) or "").strip():
+            if category is None or not cell_text(row.get(profile.name)):
                 continue
             filled += 1
             counts.update(attribute_sets.get(category, ()))

@@ -13,7 +13,8 @@ from rapidfuzz import fuzz, process
 
 from icaam_desktop.core.mapping.embeddings import TextEmbedder
 from icaam_desktop.core.mapping.model import SOURCE_MEMORY, SupplierMemory, ValueMatch
-from icaam_desktop.core.mapping.text import match_key, normalise_text
+from icaam_desktop.core.mapping.placeholders import is_placeholder
+from icaam_desktop.core.mapping.text import fold_accents, match_key, normalise_text
 from icaam_desktop.core.mapping.vocab import Reading, Vocabulary, default_vocabulary
 from icaam_desktop.core.taxonomy import AttributeSpec
 
@@ -67,7 +68,8 @@ class OptionKeys:
         attribute with a "Multi" option ("Black/White") give that option.
         """
         for reading in readings:
-            words = match_key(reading.text).split()
+            # Unstemmed words: each piece is looked up through the vocabulary, which knows "grijs", not "grij".
+            words = fold_accents(normalise_text(reading.text)).split()
             if len(words) < 2:
                 continue
             pieces = [" ".join(words[i : i + 2]) for i in range(len(words) - 1)] + words
@@ -113,8 +115,10 @@ def normalise_value(
     if memory is not None and (attribute.code, raw) in memory.values:
         code = memory.values[(attribute.code, raw)]
         return ValueMatch(attribute.code, raw, code, 0.99, ["accepted before for this supplier"], source=SOURCE_MEMORY)
-    if not normalise_text(raw):
-        return ValueMatch(attribute.code, raw, None, 0.0, ["empty value"])
+    if not normalise_text(raw) or is_placeholder(raw):
+        return ValueMatch(
+            attribute.code, raw, None, 0.0, ["empty value" if not normalise_text(raw) else "a placeholder for no value"]
+        )
     vocab = vocab or default_vocabulary()
     keys = option_keys(attribute)
     readings = vocab.value_readings(raw)

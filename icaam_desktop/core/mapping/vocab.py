@@ -2,9 +2,9 @@
 
 Headers and values are read into *readings*: candidate English phrases with a weight, tried in
 order against attribute names and option labels. The tables live in ``resources/vocab/*.json``
-(general dictionary vocabulary for DE, FR, ES, IT, NL, PT, SV, PL, DA, NO, CS, TR, FI plus English synonyms; a new
-``<language>.json`` dropped into the folder is read too); nothing in them
-is specific to one supplier.
+(general dictionary vocabulary for DE, FR, ES, IT, NL, PT, SV, PL, DA, NO, CS, TR, FI, HU, RO plus English synonyms;
+a new ``<language>.json`` dropped into the folder is read too); nothing in them is specific to one supplier.
+Each language also lists its single-letter gender codes (``gender_codes``), read per column in ``codes.py``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from icaam_desktop.core.mapping.text import fold_accents, match_key, normalise_text, stem_token
 
-# The English synonyms and the currency table; every other ``<code>.json`` in the folder is a language table.
-NOT_LANGUAGES = ("en", "currency")
+# The English synonyms, the currency and placeholder tables; every other ``<code>.json`` in the folder is a language.
+NOT_LANGUAGES = ("en", "currency", "placeholders")
 # Weights of the readings: the raw text is surest; each rewrite step is a little less sure.
 W_ABBREVIATION = 0.95
 W_TRANSLATION = 0.95
@@ -50,6 +50,18 @@ class Reading:
     how: str = ""
 
 
+INTERNATIONAL = "*"  # the languages of a code system that every language uses (M/F)
+
+
+@dataclass(frozen=True)
+class CodeSystem:
+    """Single-letter codes used together (H/D/U = Herren/Damen/Unisex) and the languages that use them."""
+
+    languages: frozenset[str]  # INTERNATIONAL for the ones in en.json
+    codes: dict[str, str]  # letter (normal form) -> English reading
+    note: str = ""  # the words the letters stand for, e.g. "Herren/Damen"
+
+
 @dataclass(eq=False)  # identity hash: readings are cached per vocabulary object
 class Vocabulary:
     """Lookup tables keyed by normalised, accent-folded text."""
@@ -62,6 +74,9 @@ class Vocabulary:
     colour_modifiers: frozenset[str] = frozenset()
     noise_words: frozenset[str] = frozenset()
     stopwords: frozenset[str] = frozenset()
+    # language -> its header and value words (normal form), to tell which language a column is written in
+    language_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    gender_codes: list[CodeSystem] = field(default_factory=list)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> Vocabulary:
@@ -75,17 +90,29 @@ class Vocabulary:
         vocab.colour_modifiers = frozenset(english.get("colour_modifiers", []))
         vocab.noise_words = frozenset(english.get("noise_words", []))
         vocab.stopwords = frozenset(english.get("stopwords", []))
+        systems: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+        _add_code_systems(systems, english.get("gender_codes", []), INTERNATIONAL)
         for path in sorted(folder.glob("*.json")):
             if path.stem in NOT_LANGUAGES:
                 continue
             table = json.loads(path.read_text(encoding="utf-8"))
+            language = table.get("language", path.stem)
+            words: set[str] = set()
             for source, target in (("headers", vocab.header_terms), ("values", vocab.value_terms)):
                 for k, v in table.get(source, {}).items():
-                    bucket = target.setdefault(_key(k), [])
+                    key = _key(k)
+                    words.add(key)
+                    bucket = target.setdefault(key, [])
                     for english_text in _as_list(v):
                         english_text = normalise_text(english_text)
                         if english_text not in bucket:
                             bucket.append(english_text)
+            vocab.language_words[language] = frozenset(words)
+            _add_code_systems(systems, table.get("gender_codes", []), language)
+        vocab.gender_codes = [
+            CodeSystem(frozenset(notes), dict(codes), "; ".join(dict.fromkeys(n for n in notes.values() if n)))
+            for codes, notes in systems.items()
+        ]
         return vocab
 
     # -- translation -------------------------------------------------------------------------
@@ -134,6 +161,13 @@ class Vocabulary:
     def value_readings(self, value: str) -> list[Reading]:
         """English readings of a cell value, best first; the option lookup takes the first that is an option."""
         return list(_value_readings(self, value))
+
+
+def _add_code_systems(systems: dict[tuple[tuple[str, str], ...], dict[str, str]], entries: list, language: str) -> None:
+    """Merge one table's code systems: the same letters with the same readings in two languages are one system."""
+    for entry in entries:
+        codes = tuple(sorted((_key(k), normalise_text(v)) for k, v in entry["codes"].items()))
+        systems.setdefault(codes, {})[language] = entry.get("note", "")
 
 
 def _add(readings: dict[str, Reading], text: str, weight: float, how: str) -> None:

@@ -93,3 +93,72 @@ def test_a_letter_symbol_only_counts_at_the_start_of_a_word():
     assert currency_table().find("$12 CAD") == "CAD"
     assert currency_table().find("R$ 1.299,00") == "BRL" and currency_table().find("$ 12") == "USD"
     assert currency_table().find("r$ 12") == "BRL"
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "currency"),
+    [
+        ("1 488 Ft", 1488.0, "HUF"),
+        ("12 990 Ft", 12990.0, "HUF"),
+        ("120,50 lei", 120.5, "RON"),
+        ("RON 120,50", 120.5, "RON"),
+        ("45,90 лв.", 45.9, "BGN"),
+        ("1.299,00 din.", 1299.0, "RSD"),
+        ("1 299 ISK", 1299.0, "ISK"),
+    ],
+)
+def test_european_currencies(raw, value, currency):
+    parsed = parse_number(raw)
+    assert (parsed.value, parsed.currency) == (pytest.approx(value), currency)
+    assert currency_table().rate(currency, "INR") is not None
+
+
+def test_letters_that_name_no_known_currency_are_kept_as_a_unit():
+    parsed = parse_number("1 488 Qq")
+    assert parsed.value == 1488.0 and parsed.currency is None and parsed.unit == "Qq"
+    assert parse_number("1 488").unit == ""
+
+
+def test_a_shared_symbol_follows_the_header():
+    table = currency_table()
+    assert table.find("12,50 kr.") == "SEK"  # "kr" alone: the most common of its currencies
+    assert table.could_be("12,50 kr.", "DKK") and not table.could_be("12,50 €", "DKK")
+
+
+def prices(taxonomy, make_delivery, header, cells):
+    from icaam_desktop.core.mapping.mapper import map_delivery
+
+    rows = [[f"P{i}", f"Shirt {i}", cell] for i, cell in enumerate(cells)]
+    result = map_delivery(make_delivery(["Id", "Name", header], rows), taxonomy, use_embeddings=False)
+    assert result.attributes_of(header) == ["price"]
+    return [(p.values.get("price"), p.problems) for p in result.products.values()]
+
+
+def test_a_forint_price_is_converted_from_huf(taxonomy, make_delivery):
+    rate = currency_table().rate("HUF", "INR")
+    for value, problems in prices(taxonomy, make_delivery, "Price", ["1 488 Ft", "12 990 Ft", "4 590 Ft"]):
+        assert any("converted HUF->INR" in p for p in problems)
+        assert float(value) in {round(x * rate, 2) for x in (1488, 12990, 4590)}
+
+
+def test_a_leu_price_column_is_a_price(taxonomy, make_delivery):
+    found = prices(taxonomy, make_delivery, "Price", ["120,50 lei", "89,90 lei", "45,00 lei"])
+    assert all(value and any("converted RON->INR" in p for p in problems) for value, problems in found)
+
+
+def test_a_price_in_an_unknown_currency_is_flagged_not_taken_as_the_columns(taxonomy, make_delivery):
+    found = prices(taxonomy, make_delivery, "Price", ["12,50 €", "8,00 €", "1 488 Qq", "9,90 €"])
+    value, problems = found[2]
+    assert value is None and any("not a price in a currency I know" in p for p in problems)
+    assert all(v is not None for v, _ in found[:2] + found[3:])
+
+
+def test_a_bare_price_in_a_column_of_several_currencies_is_flagged(taxonomy, make_delivery):
+    found = prices(taxonomy, make_delivery, "Price", ["12,50 €", "1 488 Ft", "990", "£4.50"])
+    value, problems = found[2]
+    assert value is None and any("mixes" in p for p in problems)
+
+
+def test_kr_under_a_danish_header_is_danish(taxonomy, make_delivery):
+    found = prices(taxonomy, make_delivery, "Pris (DKK)", ["12,50 kr.", "99,00 kr.", "45 kr."])
+    assert all(any("converted DKK->INR" in p for p in problems) for _, problems in found)

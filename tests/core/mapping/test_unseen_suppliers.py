@@ -1,5 +1,6 @@
 """Supplier sheets the vocabulary was not written for: French, Spanish, Italian, Dutch, Portuguese, Swedish,
-Polish (also typed without diacritics), Danish, Czech, Turkish, German with supplier codes, and terse English feeds.
+Polish (also typed without diacritics), Danish, Czech, Turkish, Hungarian, Romanian, German with supplier codes,
+and terse English feeds; and a sheet in a language the vocabulary does not know at all.
 
 Hand-made sheets in the shape of a real delivery (id, department, name, brand, price, enumerated attributes,
 image), with other header styles and abbreviations than the dev suppliers. Every column must land right.
@@ -119,6 +120,20 @@ SHEETS = {
         "|ERKEK;KADIN;ERKEK ÇOCUK;KIZ ÇOCUK;UNİSEX|İLKBAHAR;YAZ;SONBAHAR;KIŞ|Günlük;Spor;Parti;Ofis"
         "|1.299,00 TL;12,50 TL;45 TL|Erkek Giyim;Kadın Ayakkabı;Çanta",
     ),
+    "hu": (
+        "Cikkszám|Osztály|Termék neve|Márka|Ár (Ft)|Szín|Anyag|Minta|Ujjhossz|Szabás|Nyakkivágás|Nem|Évszak|Alkalom|Kép",
+        "Fekete;Fehér;Sötétkék;Szürke;Piros|Pamut;Poliészter;Gyapjú;Bőr;Műbőr;Vászon|Egyszínű;Csíkos;Kockás;Nyomott mintás"
+        "|Rövid ujjú;Hosszú ujjú;Ujjatlan|Normál;Karcsúsított;Bő|Kerek nyak;V-nyak;Pólógallér"
+        "|Férfi;Női;Fiú;Lány;Uniszex|Tavasz;Nyár;Ősz;Tél|Hétköznapi;Sport;Buli;Iroda"
+        "|1 488 Ft;12 990 Ft;4 590 Ft|Férfi felsők;Női cipők;Táskák",
+    ),
+    "ro": (
+        "Cod articol|Raion|Denumire produs|Marcă|Preț (lei)|Culoare|Material|Desen|Lungime mânecă|Croială|Decolteu|Gen|Sezon|Ocazie|Imagine",
+        "Negru;Alb;Bleumarin;Gri;Roșu|Bumbac;Poliester;Lână;Piele;Piele ecologică;Pânză|Uni;În dungi;În carouri;Imprimat"
+        "|Mânecă scurtă;Mânecă lungă;Fără mâneci|Normal;Mulat;Lejer|Decolteu rotund;Decolteu în V;Guler polo"
+        "|Bărbați;Femei;Băieți;Fete;Unisex|Primăvară;Vară;Toamnă;Iarnă|Casual;Sport;Petrecere;Birou"
+        "|120,50 lei;1.299,00 lei;45 lei|Îmbrăcăminte bărbați;Încălțăminte femei;Genți",
+    ),
     # German with the supplier's colour numbers, trade season codes (FS = Frühjahr/Sommer, HW = Herbst/Winter)
     # and department jargon (HAKA = Herrenkonfektion, DOB = Damenoberbekleidung).
     "de-codes": (
@@ -184,3 +199,31 @@ def test_every_column_of_an_unseen_supplier_lands_right(taxonomy, embedder, make
     if language == "de-codes":
         assert values[("season", "HW23")] == "winter"
         assert values[("season", "FS24")] == "summer"
+
+
+def test_a_sheet_in_a_language_without_vocabulary_still_finds_name_and_price(taxonomy, make_delivery):
+    """Estonian headers, which no vocabulary table knows: the product names (distinct phrases that repeat their
+    row's brand) and the prices (numbers with a currency) are found by their values."""
+    rng = random.Random(3)
+    brands = ["Nordlys", "Kask", "Vahtra Mood", "Tamm"]
+    nouns = ["särk", "kleit", "püksid", "jope", "saapad"]
+    columns = ["Tootekood", "Toote nimetus", "Kaubamärk", "Hind", "Laoseis", "Pilt"]
+    rows = []
+    for i in range(45):
+        brand = brands[i % len(brands)]
+        rows.append(
+            [
+                f"EE-{1000 + i}",
+                f"{brand} {rng.choice(['must', 'valge', 'sinine'])} {rng.choice(nouns)} {i}",
+                brand,
+                f"{rng.randint(10, 200)},{rng.randint(0, 99):02d} €",
+                str(rng.randint(0, 50)),
+                f"pildid/EE-{1000 + i}.jpg",
+            ]
+        )
+    result = map_delivery(make_delivery(columns, rows, image_column="Pilt"), taxonomy, use_embeddings=False)
+    found = {m.supplier_column: m.attribute for m in result.columns}
+    assert found["Toote nimetus"] == "name" and found["Hind"] == "price"
+    assert found["Kaubamärk"] != "name" and found["Laoseis"] is None
+    product = result.products["EE-1000"]
+    assert product.values["name"].startswith("Nordlys") and float(product.values["price"]) > 0

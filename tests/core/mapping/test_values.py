@@ -157,3 +157,52 @@ def test_several_colours_are_multi(taxonomy):
     assert code(taxonomy, "base_colour", "Schwarz/Weiß") == "multi"
     assert code(taxonomy, "gender", "Men/Women") == "unisex"
     assert code(taxonomy, "season", "Summer/Winter") is None  # no "several" option there: reported, not guessed
+
+
+@pytest.mark.parametrize(
+    ("attribute", "raw", "expected"),
+    [
+        ("base_colour", "Cuoio", "tan"),  # Italian "leather": as a colour, tan
+        ("material", "Cuoio", "leather"),
+        ("usage", "vestir", "formal"),  # Spanish "ropa de vestir": clothes for dressing up
+        ("usage", "Ropa de vestir", "formal"),
+        ("fabric", "gemengd", "blended"),  # Dutch "mixed": a blend for a fabric, several materials for a shoe
+        ("material", "gemengd", "other"),
+        ("base_colour", "grijs/wit", "multi"),  # "grijs" ends in s but is no plural
+        ("base_colour", "Grijs / Wit", "multi"),
+    ],
+)
+def test_everyday_words_the_vocabulary_had_missed(taxonomy, attribute, raw, expected):
+    match = normalise_value(taxonomy.attributes[attribute], raw)
+    assert match.option_code == expected, match.reasons
+
+
+@pytest.mark.parametrize(
+    ("attribute", "raw", "expected"),
+    [
+        ("base_colour", "fekete", "black"),
+        ("base_colour", "sötétkék", "navy_blue"),
+        ("gender", "Női", "women"),
+        ("season", "ősz", "fall"),
+        ("sleeve_length", "rövid ujjú", "short_sleeves"),
+        ("fabric", "100% PAMUT", "cotton"),
+        ("pattern", "csíkos", "striped"),
+        ("usage", "hétköznapi", "casual"),
+        ("base_colour", "negru", "black"),
+        ("base_colour", "bleumarin", "navy_blue"),
+        ("gender", "Bărbați", "men"),
+        ("season", "Iarnă", "winter"),
+        ("sleeve_length", "Fără mâneci", "sleeveless"),
+        ("fabric", "Bumbac", "cotton"),
+        ("pattern", "în dungi", "striped"),
+        ("fit", "Lejer", "loose_fit"),
+    ],
+)
+def test_hungarian_and_romanian_values(taxonomy, attribute, raw, expected):
+    match = normalise_value(taxonomy.attributes[attribute], raw)
+    assert match.option_code == expected, match.reasons
+
+
+def test_a_placeholder_value_is_no_value(taxonomy):
+    match = normalise_value(taxonomy.attributes["base_colour"], "n.v.t.")
+    assert match.option_code is None and match.reasons == ["a placeholder for no value"]

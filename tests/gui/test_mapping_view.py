@@ -218,3 +218,16 @@ def test_an_attribute_no_column_gives_is_filled_for_every_product_and_undone_at_
     c.undo()  # one undo takes the whole fill back
     assert session.missing_counts().get("age_group") == 50
     qtbot.waitUntil(lambda: c._refill_job is None, timeout=60_000)
+
+
+def test_a_price_column_converted_from_another_currency_asks_for_a_look(qtbot):
+    from icaam_desktop.gui.models.mapping import LOW_BRUSH, ColumnMappingModel, ColumnRow
+
+    model = ColumnMappingModel()
+    rows = [
+        ColumnRow("Preis EUR", ["price"], 0.9, reasons=["converted from EUR to INR at a reference rate: check"]),
+        ColumnRow("Price", ["price"], 0.9, reasons=["100% numbers, currency INR"]),
+    ]
+    model.set_rows(rows, None)
+    background = [model.data(model.index(r, 0), Qt.ItemDataRole.BackgroundRole) for r in range(2)]
+    assert background == [LOW_BRUSH, None]

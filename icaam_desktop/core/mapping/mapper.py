@@ -16,6 +16,7 @@ from icaam_desktop.core.mapping.assign import (
 from icaam_desktop.core.mapping.codes import LetterReading, column_language, is_letter_code, read_gender_letters
 from icaam_desktop.core.mapping.embeddings import EmbeddingModelError, TextEmbedder, default_embedder
 from icaam_desktop.core.mapping.model import (
+    CONVERTED_NOTE,
     OTHER_TARGET_NOTE,
     SOURCE_MEMORY,
     ColumnMatch,
@@ -322,6 +323,9 @@ def _column_match(
         reasons.append(
             f"{profile.numeric:.0%} numbers" + (f", currency {profile.currency}" if profile.currency else "")
         )
+        unit = attribute.unit.upper()
+        if profile.currency and unit and profile.currency != unit:
+            reasons.append(f"{CONVERTED_NOTE} {profile.currency} to {unit} at a reference rate: check the prices")
     elif kind in ("number", "year"):
         reasons.append(f"{profile.numeric:.0%} numbers, {profile.years:.0%} years")
     elif kind == "text":

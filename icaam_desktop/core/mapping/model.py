@@ -26,6 +26,7 @@ class ColumnMatch:
 
 
 OTHER_TARGET_NOTE = "an option of this column's other attribute"
+CONVERTED_NOTE = "converted from"  # a price column in another currency: every price is converted, to check
 
 
 @dataclass

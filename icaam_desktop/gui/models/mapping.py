@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from icaam_desktop.core.mapping.model import ACCEPTED_REASON, SOURCE_ANALYST, ColumnMatch, ValueMatch
+from icaam_desktop.core.mapping.model import ACCEPTED_REASON, CONVERTED_NOTE, SOURCE_ANALYST, ColumnMatch, ValueMatch
 from icaam_desktop.core.taxonomy import Taxonomy
 from icaam_desktop.gui.models.table import RowTableModel
 
@@ -40,6 +40,11 @@ class ColumnRow:
     @property
     def accepted(self) -> bool:
         return self.source == SOURCE_ANALYST
+
+    @property
+    def converted(self) -> bool:
+        """Prices in another currency, converted at a reference rate."""
+        return any(reason.startswith(CONVERTED_NOTE) for reason in self.reasons)
 
 
 def column_rows(matches: list[ColumnMatch], *, columns: list[str], samples: dict[str, list[str]]) -> list[ColumnRow]:
@@ -97,8 +102,8 @@ class ColumnMappingModel(RowTableModel):
         if role == Qt.ItemDataRole.BackgroundRole:
             if r.accepted:
                 return ACCEPTED_BRUSH
-            if (r.attributes and r.confidence < LOW_CONFIDENCE) or (not r.attributes and r.samples):
-                return LOW_BRUSH  # unsure, or a column with values that feeds nothing: worth a look
+            if (r.attributes and r.confidence < LOW_CONFIDENCE) or (not r.attributes and r.samples) or r.converted:
+                return LOW_BRUSH  # unsure, a column with values that feeds nothing, or converted prices: worth a look
         if role == Qt.ItemDataRole.ToolTipRole:
             alts = ", ".join(f"{a} {p:.0%}" for a, p in r.alternatives[:5])
             why = "\n".join(dict.fromkeys(r.reasons))

@@ -160,6 +160,7 @@ def test_confidences_and_reasons_are_readable(taxonomy, make_delivery):
     assert sleeve.alternatives and all(a != "sleeve_length" for a, _ in sleeve.alternatives)
     price = next(m for m in result.columns if m.supplier_column == "Preis EUR")
     assert price.attribute == "price" and any("currency EUR" in r for r in price.reasons)
+    assert "converted from EUR to INR at a reference rate: check the prices" in price.reasons
     product = result.products["P1"]
     assert float(product.values["price"]) == pytest.approx(12.5 * currency_table().rate("EUR", "INR"), abs=0.01)
     assert any("converted EUR->INR" in p for p in product.problems)

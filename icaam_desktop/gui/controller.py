@@ -284,13 +284,12 @@ class Controller(QObject):
         self.classifier = result.classifier
         self.classifier_changed.emit(result.classifier)
         retrained = (
-            f"Retrained on {result.n_corrections} of your decisions in {result.total_seconds:.1f} s "
-            f"(they fit {result.corrections_fit_before:.0%} -> {result.corrections_fit_after:.0%}); "
-            f"model {result.version} activated"
+            f"Retrained on {counted(result.n_corrections, 'decision')} in {result.total_seconds:.0f} s "
+            f"(fit {result.corrections_fit_before:.0%} -> {result.corrections_fit_after:.0%})"
         )
-        self.message.emit(
-            retrained + (f"; classifying the {len(others)} products without cached photos…" if others else "")
-        )
+        self.message.emit(f"{retrained}; model {result.version} activated")
+        if others:
+            self.message.emit(f"{retrained}; classifying the {len(others)} products without cached photos…")
         if self.session is not session:  # another delivery was opened meanwhile: its own Classify will do
             return
         shown = partial(self._classified, before=_snapshot(session), headline=retrained)
@@ -379,7 +378,7 @@ class Controller(QObject):
         elif before is not None:
             after = _snapshot(self.session)
             moved = sum(1 for pid, was in before.items() if after.get(pid, was) != was)
-            self.message.emit(f"{headline}. It changed {counted(moved, 'product')}: now {summary}")
+            self.message.emit(f"{headline}: {counted(moved, 'product')} changed; now {summary}")
         else:
             self.message.emit(f"Classified {len(predictions)} products: {summary}")
 
@@ -407,7 +406,13 @@ class Controller(QObject):
         self.session_changed.emit(self.session)
 
     def _show_mapping(self, columns, values) -> None:
-        rows = column_rows(columns, columns=self.session.delivery.sheet.columns, samples=sample_values(self.session))
+        delivery = self.session.delivery
+        rows = column_rows(
+            columns,
+            columns=delivery.sheet.columns,
+            samples=sample_values(self.session),
+            image_columns=frozenset(c for c in [delivery.image_column, *delivery.extra_image_columns] if c),
+        )
         self.mapping_changed.emit(rows, list(values))
 
     def accept_column(self, column: str, attributes: list[str]) -> None:
@@ -521,12 +526,13 @@ class Controller(QObject):
             self.refill_mapping()
         return done
 
-    def fill_missing(self, attribute: str, value: str) -> list[str]:
-        """One value for every product that needs ``attribute`` and has none (e.g. an age group no column gives)."""
+    def fill_missing(self, attribute: str, value: str, *, only: set[str] | None = None) -> list[str]:
+        """One value for every product (of ``only``) that needs ``attribute`` and has none (e.g. an age group
+        no column gives)."""
         if self.session is None:
             return []
         try:
-            filled = self.session.fill_missing(attribute, value)
+            filled = self.session.fill_missing(attribute, value, only=only)
         except Exception as exc:  # noqa: BLE001 - the store refuses e.g. an option the attribute does not have
             self.failed.emit("Values not saved", str(exc), "")
             return []
@@ -550,15 +556,21 @@ class Controller(QObject):
         if product_id is None:
             self.message.emit("Nothing to undo.")
             return None
-        self.products_changed.emit([product_id])
+        field, n = self.session.last_undone
         self.refill_mapping()
+        if n > 1:  # a batch (a fill for every product): say so, and stay where the analyst is
+            self.products_changed.emit([p.product_id for p in self.session.products])
+            spec = self.session.taxonomy.attributes.get(field)
+            self.message.emit(f"Undid {spec.label if spec else field} on {counted(n, 'product')}")
+            return None
+        self.products_changed.emit([product_id])
         self.message.emit(f"Undid the last decision on {product_id}")
         return product_id
 
 
 def _snapshot(session: ReviewSession) -> dict[str, tuple[str, str | None]]:
-    """Each product's status and suggested leaf, to tell what a retrain changed."""
+    """Each product's status and category as the grid shows them, to tell what a retrain changed
+    (a decided product's hidden suggestion does not count)."""
     return {
-        p.product_id: (session.status(p.product_id), getattr(session.predictions.get(p.product_id), "leaf_code", None))
-        for p in session.products
+        p.product_id: (session.status(p.product_id), session.final_category(p.product_id)) for p in session.products
     }

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.panel.change_requested.connect(self.change_current)
         self.panel.reject_requested.connect(self.reject_current)
         self.panel.next_requested.connect(self.next_review)
+        self.panel.editing_done.connect(self.grid.setFocus)  # the review keys work again after an edit
         self.panel.attributes.edited.connect(lambda pid, _attr: self._products_changed([pid]))
         self.panel.attributes.refused.connect(lambda text: show_error(self, "Value not saved", text))
         self.mapping.column_decided.connect(c.accept_column)
@@ -362,10 +363,13 @@ class MainWindow(QMainWindow):
         if not missing:
             self.status.show_message("Every product has its category's required attributes.", 5000)
             return None
-        dialog = FillMissingDialog(session.taxonomy, missing, self)
+        filtered = not self.filter_bar.is_default()
+        shown = {self.proxy.index(r, 0).data(Role.PRODUCT_ID) for r in range(self.proxy.rowCount())}
+        dialog = FillMissingDialog(session.taxonomy, missing, shown=len(shown) if filtered else None, parent=self)
         self._fill_dialog = dialog  # reachable for tests and screenshots
         if dialog.exec() and dialog.chosen():
-            self.controller.fill_missing(*dialog.chosen())
+            only = shown if filtered and dialog.only_shown.isChecked() else None
+            self.controller.fill_missing(*dialog.chosen(), only=only)
         self._fill_dialog = None
         return dialog
 

@@ -215,8 +215,11 @@ def test_an_attribute_no_column_gives_is_filled_for_every_product_and_undone_at_
     assert {session.attribute_value(p.product_id, "age_group") for p in session.products} == {"adults_men"}
     with Workspace.open(db) as ws:
         assert sum(1 for d in ws.decisions("demo") if d.field == "age_group") == 50
-    c.undo()  # one undo takes the whole fill back
+    notes = []
+    c.message.connect(notes.append)
+    assert c.undo() is None  # one undo takes the whole fill back, and the grid stays where it is
     assert session.missing_counts().get("age_group") == 50
+    assert notes[-1] == "Undid Age group on 50 products"
     qtbot.waitUntil(lambda: c._refill_job is None, timeout=60_000)
 
 
@@ -227,7 +230,33 @@ def test_a_price_column_converted_from_another_currency_asks_for_a_look(qtbot):
     rows = [
         ColumnRow("Preis EUR", ["price"], 0.9, reasons=["converted from EUR to INR at a reference rate: check"]),
         ColumnRow("Price", ["price"], 0.9, reasons=["100% numbers, currency INR"]),
+        ColumnRow("Notes", [], 0.8, samples=["call us"]),  # values that feed nothing: worth a look
+        ColumnRow("Bild", [], 0.8, samples=["a.jpg"], image=True),  # the image column: expected to feed nothing
     ]
     model.set_rows(rows, None)
-    background = [model.data(model.index(r, 0), Qt.ItemDataRole.BackgroundRole) for r in range(2)]
-    assert background == [LOW_BRUSH, None]
+    background = [model.data(model.index(r, 0), Qt.ItemDataRole.BackgroundRole) for r in range(4)]
+    assert background == [LOW_BRUSH, None, LOW_BRUSH, None]
+
+
+def test_a_fill_can_be_limited_to_the_products_the_grid_shows(mapped, qtbot):
+    from PySide6.QtCore import QTimer
+
+    window, _ = mapped
+    c, session = window.controller, window.controller.session
+    for i, p in enumerate(session.products):
+        c.decide("override", p.product_id, "tshirts" if i < 20 else "sandals")
+    window.filter_bar.category.setCurrentIndex(window.filter_bar.category.findData("footwear"))
+    assert window.proxy.rowCount() == 30
+
+    def choose():
+        dialog = window._fill_dialog
+        assert dialog.only_shown.isVisible() and dialog.only_shown.isChecked()
+        dialog.attribute.setCurrentIndex(dialog.attribute.findData("age_group"))
+        dialog.option.setCurrentText("Adults-Women")
+        dialog.accept()
+
+    QTimer.singleShot(100, choose)
+    window.mapping.fill_button.click()
+    filled = {p.product_id for p in session.products if session.attribute_value(p.product_id, "age_group")}
+    assert len(filled) == 30 and all(session.final_category(pid) == "sandals" for pid in filled)
+    qtbot.waitUntil(lambda: c._refill_job is None, timeout=60_000)

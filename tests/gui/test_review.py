@@ -451,3 +451,48 @@ def test_typing_shirts_in_the_picker_selects_shirts(window, qtbot):
     qtbot.keyClicks(picker.search, "shirts")
     assert picker.selected_code() == "shirts"
     picker.close()
+
+
+def test_enter_in_a_value_editor_saves_the_value_and_does_not_accept_the_product(window, qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    session = window.controller.session
+    session.set_predictions(fake_predictions(session))
+    window._session_changed(session)
+    with qtbot.waitActive(window):  # shortcuts reach the active window only, as for a user
+        window.show()
+        window.activateWindow()
+    pid = session.products[2].product_id
+    window.grid.select_product(pid)
+    model, table = window.panel.attributes, window.panel.table
+    row = next(r for r in range(model.rowCount()) if model.rows[r][0].code == "base_colour")
+    table.setCurrentIndex(model.index(row, 1))
+    table.edit(model.index(row, 1))
+    editor = QApplication.focusWidget()
+    assert editor is not None and editor.currentText() == ""  # an empty field, not "(none)" to type after
+    qtbot.keyClicks(editor, "Black")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: session.attribute_value(pid, "base_colour") == "black")  # Qt commits it queued
+    assert session.status(pid) == "review"  # Enter committed the value; it accepted nothing
+    assert window.grid.current_product_id() == pid
+    assert QApplication.focusWidget() is window.grid  # the review keys work again
+
+    table.edit(model.index(row, 1))
+    qtbot.keyClicks(QApplication.focusWidget(), "Blackish")  # not an option: said, value kept
+    refused = []
+    model.refused.connect(refused.append)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(refused))
+    assert "'Blackish' is not one of its options" in refused[0]
+    assert session.attribute_value(pid, "base_colour") == "black"
+
+
+def test_a_search_that_matched_nothing_leaves_a_current_product_once_cleared(window, qtbot):
+    pid = window.controller.session.products[30].product_id
+    window.grid.select_product(pid)
+    window.filter_bar.search.setText("zzzz-no-such-product")
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 0)
+    window.filter_bar.search.clear()
+    qtbot.waitUntil(lambda: window.grid.current_product_id() == pid)  # the one the panel still shows
+    assert window.panel.product_id == pid

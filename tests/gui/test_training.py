@@ -165,8 +165,8 @@ def test_retrain_now_uses_the_decisions(window, qtbot):
     )
     assert session.status(overridden[0]) == "accepted"  # decisions stay
     # The last note says what the retrain did, with the grid's own counts (your decisions as "accepted").
-    qtbot.waitUntil(lambda: notes and "It changed" in notes[-1], timeout=60_000)
-    assert notes[-1].startswith("Retrained on ") and "20 accepted" in notes[-1], notes[-1]
+    qtbot.waitUntil(lambda: notes and " changed; now " in notes[-1], timeout=60_000)
+    assert notes[-1].startswith("Retrained on 20 decisions in ") and "20 accepted" in notes[-1], notes[-1]
 
 
 @pytest.mark.slow

@@ -7,8 +7,8 @@ analyst decision, written through the session straight to SQLite.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QWidget
 
 from icaam_desktop.core.taxonomy import AttributeSpec
@@ -103,32 +103,65 @@ class AttributeTableModel(RowTableModel):
         return [i for i, (spec, req) in enumerate(self.rows) if req and not self.value(i)]
 
 
+class _EditorKeys(QObject):
+    """Keys typed in an open editor belong to it: Enter commits the value, it does not accept the product
+    (the window's review shortcuts A, R, C, N, Enter would otherwise take them first)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape) or event.text().isprintable():
+                event.accept()
+        return False
+
+
 class OptionDelegate(QStyledItemDelegate):
     """A drop-down of the attribute's options for select attributes; a line edit otherwise."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._keys = _EditorKeys(self)
 
     def createEditor(self, parent: QWidget, option, index: QModelIndex) -> QWidget:
         spec: AttributeSpec = index.data(SPEC_ROLE)
         if spec is None or not spec.is_select:
-            return super().createEditor(parent, option, index)
+            editor = super().createEditor(parent, option, index)
+            editor.installEventFilter(self._keys)
+            return editor
         combo = QComboBox(parent)
         combo.addItem(NONE_TEXT, "")
         for opt in spec.options:
             combo.addItem(opt.label, opt.code)
         combo.setEditable(True)  # type-ahead over long option lists
         combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.lineEdit().setPlaceholderText(NONE_TEXT)
+        for widget in (combo, combo.lineEdit()):
+            widget.installEventFilter(self._keys)
         return combo
 
     def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
         if isinstance(editor, QComboBox):
             i = editor.findData(index.data(Qt.ItemDataRole.EditRole) or "")
-            editor.setCurrentIndex(max(i, 0))
+            if i > 0:
+                editor.setCurrentIndex(i)
+                editor.lineEdit().selectAll()  # typing replaces the value
+            else:  # no value yet: an empty field to type in, not the text "(none)" to type after
+                editor.setCurrentIndex(-1)
+                editor.setEditText("")
             return
         super().setEditorData(editor, index)
 
     def setModelData(self, editor: QWidget, model, index: QModelIndex) -> None:
         if isinstance(editor, QComboBox):
-            i = editor.findText(editor.currentText())
-            code = editor.itemData(i) if i >= 0 else editor.currentData()
-            model.setData(index, code or "", Qt.ItemDataRole.EditRole)
+            text = editor.currentText().strip()
+            if not text or text == NONE_TEXT:
+                model.setData(index, "", Qt.ItemDataRole.EditRole)
+                return
+            i = editor.findText(text, Qt.MatchFlag.MatchFixedString)  # any case
+            if i < 0:  # a typed text that is no option: say so, keep the value
+                spec: AttributeSpec = index.data(SPEC_ROLE)
+                if hasattr(model, "refused"):
+                    model.refused.emit(f"{spec.label}: '{text}' is not one of its options; the value is unchanged")
+                return
+            model.setData(index, editor.itemData(i) or "", Qt.ItemDataRole.EditRole)
             return
         super().setModelData(editor, model, index)

@@ -36,6 +36,7 @@ class ColumnRow:
     alternatives: list[tuple[str, float]] = field(default_factory=list)
     source: str = "model"
     samples: list[str] = field(default_factory=list)
+    image: bool = False  # the delivery's image column: feeding no attribute is expected
 
     @property
     def accepted(self) -> bool:
@@ -47,9 +48,17 @@ class ColumnRow:
         return any(reason.startswith(CONVERTED_NOTE) for reason in self.reasons)
 
 
-def column_rows(matches: list[ColumnMatch], *, columns: list[str], samples: dict[str, list[str]]) -> list[ColumnRow]:
+def column_rows(
+    matches: list[ColumnMatch],
+    *,
+    columns: list[str],
+    samples: dict[str, list[str]],
+    image_columns: frozenset[str] = frozenset(),
+) -> list[ColumnRow]:
     """One row per supplier column (sheet order), merging the matches of a column that feeds two attributes."""
-    rows: dict[str, ColumnRow] = {c: ColumnRow(c, [], 0.0, samples=samples.get(c, [])) for c in columns}
+    rows: dict[str, ColumnRow] = {
+        c: ColumnRow(c, [], 0.0, samples=samples.get(c, []), image=c in image_columns) for c in columns
+    }
     for m in matches:
         row = rows.setdefault(m.supplier_column, ColumnRow(m.supplier_column, [], 0.0))
         if m.attribute:
@@ -102,7 +111,8 @@ class ColumnMappingModel(RowTableModel):
         if role == Qt.ItemDataRole.BackgroundRole:
             if r.accepted:
                 return ACCEPTED_BRUSH
-            if (r.attributes and r.confidence < LOW_CONFIDENCE) or (not r.attributes and r.samples) or r.converted:
+            feeds_nothing = not r.attributes and r.samples and not r.image
+            if (r.attributes and r.confidence < LOW_CONFIDENCE) or feeds_nothing or r.converted:
                 return LOW_BRUSH  # unsure, a column with values that feeds nothing, or converted prices: worth a look
         if role == Qt.ItemDataRole.ToolTipRole:
             alts = ", ".join(f"{a} {p:.0%}" for a, p in r.alternatives[:5])

@@ -111,6 +111,7 @@ class ReviewSession:
         self.storage_problem = storage_problem
         if isinstance(predictions, dict):
             predictions = list(predictions.values())
+        self.last_undone: tuple[str, int] = ("", 0)  # (field, decisions) of the last undo
         self.predictions: dict[str, Prediction] = {p.product_id: p for p in predictions or []}
         self.values: dict[str, dict[str, str]] = values or {}  # product -> attribute -> option/value
         # (column matches, value matches) saved by an earlier mapping run, read by the opening job.
@@ -251,10 +252,14 @@ class ReviewSession:
                 counts[attribute] = counts.get(attribute, 0) + 1
         return counts
 
-    def fill_missing(self, attribute: str, value: str) -> list[str]:
-        """``attribute`` = ``value`` for every product whose category requires it and that has none yet,
-        as one batch of analyst decisions (one undo takes them back); returns those products."""
-        targets = [p.product_id for p in self.products if attribute in self.missing_required(p.product_id)]
+    def fill_missing(self, attribute: str, value: str, *, only: set[str] | None = None) -> list[str]:
+        """``attribute`` = ``value`` for every product (of ``only``, when given) whose category requires it and
+        that has none yet, as one batch of analyst decisions (one undo takes them back); returns those products."""
+        targets = [
+            p.product_id
+            for p in self.products
+            if (only is None or p.product_id in only) and attribute in self.missing_required(p.product_id)
+        ]
         if not targets:
             return []
         note = f"{attribute} set for every product missing it"
@@ -278,16 +283,23 @@ class ReviewSession:
         return self.decide(product_id, field=FIELD_CATEGORY, value=REJECT_VALUE, note="rejected")
 
     def undo(self) -> str | None:
-        """Undo the last decision of this delivery; returns the product it touched."""
+        """Undo the last decision of this delivery; returns the product it touched.
+
+        ``last_undone`` says (field, how many decisions): more than one for a batch such as a fill."""
         if self.workspace is not None:
             undone = self.workspace.undo_last(self.delivery.name)
             if undone is None:
                 return None
+            before = len(self.category_decisions) + len(self.attribute_decisions)
             self.reload_decisions()
-            return read_decision(undone).product_id
+            after = len(self.category_decisions) + len(self.attribute_decisions)
+            decision = read_decision(undone)
+            self.last_undone = (decision.field, max(1, before - after))
+            return decision.product_id
         if not self._memory_log:
             return None
         undone = self._memory_log.pop()
+        self.last_undone = (undone.field, 1)
         self.category_decisions.clear()
         self.attribute_decisions.clear()
         for decision in self._memory_log:

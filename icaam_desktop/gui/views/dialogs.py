@@ -128,7 +128,8 @@ class ExportDialog(QDialog):
         if self.accepted_only.isChecked():
             n = self.counts.get("accepted", 0) + self.counts.get("auto", 0)
             self.will_export.setText(
-                f"Will export {n} of {total} products (accepted and auto); the other {total - n} stay for review."
+                f"Will export {n} of {total} products (accepted and auto); the other {total - n} (to review, "
+                "rejected or not classified) are not exported."
             )
         else:
             self.will_export.setText(f"Will export every product with a category, and its status, of {total}.")

@@ -6,7 +6,7 @@ every item has the same size (``setUniformItemSizes``), so 40,000 products scrol
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -132,10 +132,33 @@ class ProductGrid(QListView):
         self._kept: str | None = None
         proxy.modelAboutToBeReset.connect(lambda: setattr(self, "_kept", self.current_product_id()))
         proxy.modelReset.connect(lambda: self._kept and self.select_product(self._kept))
+        # A filter or search change: once it settles, the product shown stays current (and in view), or the
+        # first one shown becomes current, so the panel never shows a product the keys cannot act on.
+        self._last: str | None = None
+        self._settle_pending = False
+        for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.layoutChanged):
+            signal.connect(self._filter_changed)
+
+    def keyboardSearch(self, search: str) -> None:
+        """No jump to a product by its first letter: letters are the review keys (A, C, R, N)."""
+
+    def _filter_changed(self, *_args) -> None:
+        if not self._settle_pending:
+            self._settle_pending = True
+            QTimer.singleShot(0, self._settle)
+
+    def _settle(self) -> None:
+        self._settle_pending = False
+        current = self.currentIndex()
+        if current.isValid():
+            self.scrollTo(current)
+        elif not (self._last and self.select_product(self._last)) and self.model().rowCount():
+            self.setCurrentIndex(self.model().index(0, 0))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.current_product.emit(current.data(Role.PRODUCT_ID))
+            self._last = current.data(Role.PRODUCT_ID)
+            self.current_product.emit(self._last)
 
     def select_product(self, product_id: str) -> bool:
         proxy: ProductFilterProxy = self.model()

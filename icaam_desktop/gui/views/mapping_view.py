@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -119,7 +120,7 @@ class AttributeChooser(QDialog):
 class FillMissingDialog(QDialog):
     """One value for every product that needs an attribute no supplier column gives (e.g. the age group)."""
 
-    def __init__(self, taxonomy: Taxonomy, missing: dict[str, int], parent=None) -> None:
+    def __init__(self, taxonomy: Taxonomy, missing: dict[str, int], *, shown: int | None = None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("fillMissingDialog")
         self.setWindowTitle("Fill a missing attribute")
@@ -147,6 +148,11 @@ class FillMissingDialog(QDialog):
         form.addRow("Option", self.option)
         form.addRow("Value", self.text)
         self._form = form
+        # The grid's filter (a category branch, a search) narrows who gets the value: kids' products keep theirs.
+        self.only_shown = QCheckBox(f"Only the {counted(shown or 0, 'product')} the grid shows (its filter and search)")
+        self.only_shown.setVisible(shown is not None)
+        self.only_shown.setChecked(shown is not None)
+        layout.addWidget(self.only_shown)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Fill")
         buttons.accepted.connect(self.accept)

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QFrame,
     QGridLayout,
@@ -40,6 +41,7 @@ class ProductPanel(QWidget):
     change_requested = Signal()
     reject_requested = Signal()
     next_requested = Signal()
+    editing_done = Signal()  # a value editor closed without moving to the next one: review keys resume
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,7 +109,9 @@ class ProductPanel(QWidget):
         self.attributes = AttributeTableModel(self)
         self.table = QTableView()
         self.table.setModel(self.attributes)
-        self.table.setItemDelegateForColumn(1, OptionDelegate(self.table))
+        delegate = OptionDelegate(self.table)
+        self.table.setItemDelegateForColumn(1, delegate)
+        delegate.closeEditor.connect(self._editor_closed)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -240,3 +244,8 @@ class ProductPanel(QWidget):
         self.image.setPixmap(
             pixmap.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         )
+
+    def _editor_closed(self, _editor, hint) -> None:
+        moving = (QAbstractItemDelegate.EndEditHint.EditNextItem, QAbstractItemDelegate.EndEditHint.EditPreviousItem)
+        if hint not in moving:
+            self.editing_done.emit()

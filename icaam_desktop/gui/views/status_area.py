@@ -61,8 +61,8 @@ class StatusArea(QWidget):
 
     def _job_message(self, message: str) -> None:
         """ "Classifying: optimising the model…": the job's name, then what it is doing now."""
-        same = message.strip().lower() == self._title.strip().lower()
-        text = self._title if same or not self._title else f"{self._title}: {message}"
+        says_it = message.strip().lower().startswith(self._title.strip().lower())  # names the job itself
+        text = message if says_it or not self._title else f"{self._title}: {message}"
         self.label.setText(text)
         self.label.setToolTip(text)
 

@@ -57,13 +57,16 @@ class Product:
         return [im for im in self.images if im.ok]
 
 
+SHEET_NOTE = "note: "  # a sheet message that informs (which worksheet, a title skipped) rather than warns
+
+
 @dataclass
 class SheetInfo:
     path: Path
     encoding: str
     delimiter: str
     columns: list[str]  # de-duplicated header names, in sheet order
-    warnings: list[str] = field(default_factory=list)  # duplicate/blank headers, ragged rows, ...
+    warnings: list[str] = field(default_factory=list)  # duplicate/blank headers, ragged rows, ... (and SHEET_NOTEs)
     candidates: list[Path] = field(default_factory=list)  # every sheet-like file found in the folder
     selection: str = ""  # why this sheet was chosen, for the user
 

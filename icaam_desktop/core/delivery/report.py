@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from icaam_desktop.core.delivery.folder import rel_path
-from icaam_desktop.core.delivery.model import Delivery, ImageFile
+from icaam_desktop.core.delivery.model import SHEET_NOTE, Delivery, ImageFile
 
 
 @dataclass
@@ -25,6 +25,8 @@ class DeliveryReport:
 
 
 NOTES = "accepted images with notes"
+SHEET_NOTES = "notes on the sheet"
+INFORMATION = (NOTES, SHEET_NOTES)  # listed, not counted as problems
 
 
 def count_problems(delivery: Delivery) -> int:
@@ -62,8 +64,10 @@ def delivery_report(delivery: Delivery) -> DeliveryReport:
         ("products without images", str(len(delivery.products_without_images))),
         ("orphan images", str(len(delivery.orphan_images))),
     ]
+    warnings = [w for w in sheet.warnings if not w.startswith(SHEET_NOTE)]
     sections = [
-        ("warnings", list(sheet.warnings)),
+        (SHEET_NOTES, [w.removeprefix(SHEET_NOTE) for w in sheet.warnings if w.startswith(SHEET_NOTE)]),
+        ("warnings", warnings),
         ("row problems", list(delivery.problems)),
         ("rejected images", [image_line(im, f"{im.verdict}: {im.reason}") for im in rejected]),
         (NOTES, [image_line(im, "; ".join(im.notes)) for im in images if im.ok and im.notes]),
@@ -79,9 +83,9 @@ def delivery_report(delivery: Delivery) -> DeliveryReport:
             ],
         ),
     ]
-    if not delivery.products and not sheet.warnings:
+    if not delivery.products and not warnings:
         sections.insert(0, ("no products", ["the sheet has no product rows: nothing to review"]))
     listed = [(t, lines) for t, lines in sections if lines]
     # The count is what the report lists (notes on usable photos are information, not problems).
-    problems = sum(len(lines) for title, lines in listed if title != NOTES)
+    problems = sum(len(lines) for title, lines in listed if title not in INFORMATION)
     return DeliveryReport(summary, listed, problems)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import charset_normalizer
 
-from icaam_desktop.core.delivery.model import DeliveryError, SheetInfo
+from icaam_desktop.core.delivery.model import SHEET_NOTE, DeliveryError, SheetInfo
 from icaam_desktop.core.delivery.workbook import read_xlsx
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -303,7 +303,8 @@ def _with_header_found(records, warnings: list[str]):
         titles = " | ".join(" ".join(c.strip() for c in record if c.strip()) for _, record in head[:skip])
         shown = titles if len(titles) <= 80 else titles[:77] + "..."
         warnings.append(
-            f"the header is on line {head[skip][0]}; {skip} line(s) above it look like a title and were skipped: {shown!r}"
+            f"{SHEET_NOTE}the header is on line {head[skip][0]}; {skip} line(s) above it look like a title and were "
+            f"skipped: {shown!r}"
         )
     yield from head[skip:]
     if stopped is not None:

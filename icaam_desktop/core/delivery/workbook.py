@@ -15,7 +15,7 @@ import zipfile
 from io import BytesIO
 from xml.etree import ElementTree
 
-from icaam_desktop.core.delivery.model import DeliveryError
+from icaam_desktop.core.delivery.model import SHEET_NOTE, DeliveryError
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -49,8 +49,8 @@ def read_xlsx(data: bytes, *, shown: str) -> tuple[list[tuple[int, list[str]]], 
     if len(tables) > 1:
         others = ", ".join(f"'{name}'" for i, (name, _) in enumerate(tables) if i != best)
         warnings.append(
-            f"the workbook {shown} has {len(tables)} worksheets; read '{tables[best][0]}', the one with the most "
-            f"rows ({others} ignored)"
+            f"{SHEET_NOTE}the workbook {shown} has {len(tables)} worksheets; read '{tables[best][0]}', the one with "
+            f"the most rows ({others} ignored)"
         )
     return tables[best][1], warnings
 

@@ -228,7 +228,7 @@ def test_title_lines_above_the_header_are_skipped_with_a_warning(tmp_path, title
     }
     header_line = title.count("\n") + 1
     assert rows[0].line == header_line + 1  # line numbers still those of the file
-    assert [w for w in info.warnings if w.startswith(f"the header is on line {header_line};")]
+    assert [w for w in info.warnings if w.startswith(f"note: the header is on line {header_line};")]
 
 
 def test_a_sparse_first_row_of_data_is_not_mistaken_for_a_title(tmp_path):

@@ -142,7 +142,7 @@ def test_the_product_worksheet_is_read_even_behind_a_cover_sheet_and_a_title(tmp
     assert info.columns == ROWS[0]
     assert [r.cells["Artikelnummer"] for r in rows] == ["40826792", "40953250"]
     assert any("read 'Products'" in w and "'Info' ignored" in w for w in info.warnings)
-    assert any(w.startswith("the header is on line 3;") and "Price list spring 2026" in w for w in info.warnings)
+    assert any(w.startswith("note: the header is on line 3;") and "Price list spring 2026" in w for w in info.warnings)
 
 
 def test_an_empty_workbook_file_says_so(tmp_path):
@@ -164,3 +164,17 @@ def test_zero_padded_numbers_keep_their_zeros(tmp_path):
         {"Artikelnummer": "00004100", "Prijs": "1299"},  # a thousands format is not applied: the value stays
         {"Artikelnummer": "12345678", "Prijs": "12.5"},
     ]
+
+
+def test_which_worksheet_was_read_is_a_note_not_a_problem(tmp_path):
+    from icaam_desktop.core.delivery.report import delivery_report
+
+    write_xlsx(
+        tmp_path / "p.xlsx", {"Info": [["Contact"]], "Items": [["sku", "name", "bild"], ["A1", "Hemd", "A1.jpg"]]}
+    )
+    (tmp_path / "A1.jpg").write_bytes(b"")
+    report = delivery_report(open_delivery(tmp_path))
+    notes = dict(report.sections)["notes on the sheet"]
+    assert notes and "read 'Items'" in notes[0]
+    assert "warnings" not in dict(report.sections)
+    assert report.problems == 1  # only the 0-byte photo, not the worksheet note

@@ -142,3 +142,45 @@ def detect_id_column(
         return ColumnGuess(columns[0] if columns else None, "no column has values; took the first")
     score, column, reason = max(scored, key=lambda item: item[0])
     return ColumnGuess(column, reason)
+
+
+def _stem_share(values: list[str], stems: set[str]) -> float:
+    filled = [v for v in values if v]
+    return sum(v.lower() in stems for v in filled) / len(filled) if filled else 0.0
+
+
+def prefer_article_number(columns: list[str], rows: list[SheetRow], chosen: str) -> tuple[str, str]:
+    """A barcode column (EAN, GTIN, UPC) chosen as the id because the photos are named by it gives way to a
+    complete, unique column with an identifier header (the article number): the retailer keeps the
+    supplier's article number as sku, and the photos are still joined through the barcode
+    (``image_key_column``). Returns (id column, reason; "" when ``chosen`` stays)."""
+    words = _words(chosen)
+    if not (words & _ID_WEAK_WORDS) or (words & _ID_WORDS):
+        return chosen, ""
+    for column in columns:
+        if column == chosen or not (_words(column) & _ID_WORDS) or _words(column) & _ID_WEAK_WORDS:
+            continue
+        filled = [v for v in _values(rows, column) if v]
+        if filled and len(filled) >= 0.95 * len(rows[:_SAMPLE_ROWS]) and len(set(filled)) == len(filled):
+            return column, f"identifier-like header, unique and filled; {chosen!r} is a barcode"
+    return chosen, ""
+
+
+def image_key_column(
+    columns: list[str], rows: list[SheetRow], index: ImageIndex | None, *, id_column: str, image_column: str | None
+) -> ColumnGuess:
+    """The column whose values are the photos' file names (``7341461754426.jpg`` for an EAN column) when the
+    product id is not: photos are then joined through it."""
+    if index is None or image_column:
+        return ColumnGuess(None, "")
+    stems = set(index.by_stem) | set(index.by_base)
+    if _stem_share(_values(rows, id_column), stems) >= _MIN_IMAGE_SHARE:
+        return ColumnGuess(None, "")
+    best = max(
+        ((_stem_share(_values(rows, c), stems), c) for c in columns if c != id_column),
+        default=(0.0, None),
+        key=lambda item: item[0],
+    )
+    if best[1] is None or best[0] < 0.5:
+        return ColumnGuess(None, "")
+    return ColumnGuess(best[1], f"{best[0]:.0%} of its values are photo file names")

@@ -8,7 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from icaam_desktop.core.delivery.columns import detect_id_column, detect_image_column, extra_image_columns
+from icaam_desktop.core.delivery.columns import (
+    detect_id_column,
+    detect_image_column,
+    extra_image_columns,
+    image_key_column,
+    prefer_article_number,
+)
 from icaam_desktop.core.delivery.join import ImageIndex, find_images, join_images, looks_like_image_name
 from icaam_desktop.core.delivery.model import Delivery, DeliveryError, ImageFile, Product, SheetChoiceError, SheetInfo
 from icaam_desktop.core.delivery.sheet import SheetRow, find_sheets, read_sheet
@@ -50,8 +56,11 @@ def open_delivery(
     id_col, id_reason = _id_column(info, rows, index, id_column, image_col)
 
     extras = extra_image_columns(info.columns, rows, index, main=image_col, exclude={id_col})
+    key = image_key_column(info.columns, rows, index, id_column=id_col, image_column=image_col)
     products, problems = _products(rows, id_col)
-    orphans, join_problems = join_images(products, index, image_columns=[c for c in [image_col, *extras] if c])
+    orphans, join_problems = join_images(
+        products, index, image_columns=[c for c in [image_col, *extras] if c], key_column=key.column
+    )
     problems.extend(join_problems)
     delivery = Delivery(
         name=root.name,
@@ -65,6 +74,8 @@ def open_delivery(
         id_column_reason=id_reason,
         image_column_reason=image_reason,
         extra_image_columns=extras,
+        image_key_column=key.column,
+        image_key_reason=key.reason,
     )
     check_images(delivery.images, progress=progress, cancel=cancel)
     return delivery
@@ -249,7 +260,9 @@ def _id_column(
     if not info.columns:
         raise DeliveryError(f"the sheet {info.path.name} has no columns")
     guess = detect_id_column(info.columns, rows, index, image_column=image_col)
-    return guess.column or info.columns[0], guess.reason
+    chosen = guess.column or info.columns[0]
+    article, why = prefer_article_number(info.columns, rows, chosen)
+    return (article, why) if why else (chosen, guess.reason)
 
 
 def _products(rows: list[SheetRow], id_column: str) -> tuple[list[Product], list[str]]:

@@ -137,12 +137,13 @@ def split_references(cell: str, index: ImageIndex | None = None) -> list[str]:
 
 
 def join_images(
-    products: list[Product], index: ImageIndex, *, image_columns: list[str]
+    products: list[Product], index: ImageIndex, *, image_columns: list[str], key_column: str | None = None
 ) -> tuple[list[ImageFile], list[str]]:
     """Attach images to ``products`` in place; return (orphan images, problems).
 
-    ``image_columns``: the main image column first, then the others. A file can belong to several
-    products only when the sheet names it for each of them.
+    ``image_columns``: the main image column first, then the others. ``key_column``: a column whose values
+    name the photos instead of the product id (``7341461754426.jpg`` by the EAN). A file can belong to
+    several products only when the sheet names it for each of them.
     """
     claimed: set[int] = set()
     problems: list[str] = []
@@ -186,14 +187,20 @@ def join_images(
             if id(im) not in claimed:
                 add(product, im, how)
 
+    def keys(product: Product) -> list[str]:
+        found = [product.product_id.strip().lower()]
+        if key_column and (product.row.get(key_column) or "").strip():
+            found.append(product.row[key_column].strip().lower())
+        return found
+
     for product in products:
-        key = product.product_id.strip().lower()
-        claim(product, index.by_stem, key, "stem")
+        for key in keys(product):
+            claim(product, index.by_stem, key, "stem")
     for product in products:
-        key = product.product_id.strip().lower()
-        for _, im in sorted(index.by_base.get(key, []), key=lambda pair: (pair[0], pair[1].rel)):
-            if id(im) not in claimed:
-                add(product, im, "suffix")
+        for key in keys(product):
+            for _, im in sorted(index.by_base.get(key, []), key=lambda pair: (pair[0], pair[1].rel)):
+                if id(im) not in claimed:
+                    add(product, im, "suffix")
     for product in products:
         claim(product, index.by_folder, product.product_id.strip().lower(), "folder", order=_natural_key)
 

@@ -92,6 +92,8 @@ class Delivery:
     id_column_reason: str = ""  # why this column was taken as the product id ("given" when overridden)
     image_column_reason: str = ""
     extra_image_columns: list[str] = field(default_factory=list)  # more photos per row ("Image 2"), in sheet order
+    image_key_column: str | None = None  # photos are named by this column's values (an EAN), not by the id
+    image_key_reason: str = ""
 
     @property
     def images(self) -> list[ImageFile]:

@@ -57,6 +57,11 @@ def delivery_report(delivery: Delivery) -> DeliveryReport:
         ("id column", f"{delivery.id_column} ({delivery.id_column_reason})"),
         ("image column", f"{delivery.image_column or 'none'} ({delivery.image_column_reason})"),
         *([("more image columns", ", ".join(delivery.extra_image_columns))] if delivery.extra_image_columns else []),
+        *(
+            [("photos named by", f"{delivery.image_key_column} ({delivery.image_key_reason})")]
+            if delivery.image_key_column
+            else []
+        ),
         ("columns", str(len(sheet.columns))),
         ("products", str(len(delivery.products))),
         ("images", f"{len(images)} ({len(images) - len(rejected)} ok, {len(rejected)} rejected or missing)"),

@@ -304,3 +304,20 @@ def test_the_sheet_with_far_more_columns_wins_a_tie(tmp_path):
     delivery = open_delivery(tmp_path)
     assert delivery.sheet.path.name == "catalogue.csv"
     assert "most columns (5)" in delivery.sheet.selection
+
+
+def test_photos_named_by_the_barcode_keep_the_article_number_as_the_id(tmp_path):
+    rows = [f"SE-{i:03d};{7341461754400 + i};Tröja {i}" for i in range(1, 9)]
+    (tmp_path / "p.csv").write_text("Artikelnr;EAN;Benämning\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    for i in range(1, 9):
+        _jpg(tmp_path / "bilder" / f"{7341461754400 + i}.jpg")
+    _jpg(tmp_path / "bilder" / f"{7341461754401}_2.jpg")
+    delivery = open_delivery(tmp_path)
+    assert (delivery.id_column, delivery.image_key_column) == ("Artikelnr", "EAN")
+    assert [im.rel for im in delivery.product("SE-001").images] == [
+        "bilder/7341461754401.jpg",
+        "bilder/7341461754401_2.jpg",
+    ]
+    assert delivery.products_without_images == [] and delivery.orphan_images == []
+    given = open_delivery(tmp_path, id_column="Artikelnr")  # chosen by hand: the photos still join
+    assert given.image_key_column == "EAN" and given.products_without_images == []

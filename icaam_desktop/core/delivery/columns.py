@@ -115,7 +115,7 @@ def detect_id_column(
 ) -> ColumnGuess:
     """The column that best looks like a product id: unique, filled, short codes, matching image stems,
     with an identifier-like header. Falls back to the first column when nothing stands out."""
-    stems = set(index.by_stem) | set(index.by_base) if index is not None else set()
+    stems = index.stem_keys() if index is not None else set()
     scored: list[tuple[float, str, str]] = []
     for position, column in enumerate(columns):
         if column == image_column:
@@ -128,7 +128,7 @@ def detect_id_column(
         unique = len(set(filled)) / len(filled)
         # Ids are short codes: no long text, at most one space (e.g. "AB 123").
         code_like = sum(len(v) <= 40 and v.count(" ") <= 1 for v in filled) / len(filled)
-        stem_match = sum(v.lower() in stems for v in filled) / len(filled) if stems else 0.0
+        stem_match = _stem_share(filled, stems)
         words = _words(column)
         hint = 1.0 if words & _ID_WORDS else (0.4 if words & _ID_WEAK_WORDS else 0.0)
         score = 3 * stem_match + 2 * unique * fill + code_like + hint - position * 0.01
@@ -160,8 +160,9 @@ def prefer_article_number(columns: list[str], rows: list[SheetRow], chosen: str)
     for column in columns:
         if column == chosen or not (_words(column) & _ID_WORDS) or _words(column) & _ID_WEAK_WORDS:
             continue
-        filled = [v for v in _values(rows, column) if v]
-        if filled and len(filled) >= 0.95 * len(rows[:_SAMPLE_ROWS]) and len(set(filled)) == len(filled):
+        # Every row, not a sample: one article in three sizes (three EANs) must not pass as unique.
+        filled = [v for v in (row.cells.get(column, "").strip() for row in rows) if v]
+        if filled and len(filled) >= 0.95 * len(rows) and len(set(filled)) == len(filled):
             return column, f"identifier-like header, unique and filled; {chosen!r} is a barcode"
     return chosen, ""
 
@@ -173,7 +174,7 @@ def image_key_column(
     product id is not: photos are then joined through it."""
     if index is None or image_column:
         return ColumnGuess(None, "")
-    stems = set(index.by_stem) | set(index.by_base)
+    stems = index.stem_keys()
     if _stem_share(_values(rows, id_column), stems) >= _MIN_IMAGE_SHARE:
         return ColumnGuess(None, "")
     best = max(

@@ -141,11 +141,7 @@ def _image_coverage(rows: list[SheetRow], index: ImageIndex) -> tuple[float, flo
             value = value.strip()
             if not value or len(value) > 500:
                 continue
-            key = value.lower()
-            for im in index.by_stem.get(key, []):
-                hit.add(id(im))
-            for _, im in index.by_base.get(key, []):
-                hit.add(id(im))
+            hit.update(id(im) for im in index.named_by(value))
             if looks_like_image_name(value):
                 im = index.resolve(value)
                 if im is not None:

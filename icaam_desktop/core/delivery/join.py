@@ -46,6 +46,10 @@ class ImageIndex:
     by_stem: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))
     by_base: dict[str, list[tuple[int, ImageFile]]] = field(default_factory=lambda: defaultdict(list))
     by_folder: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))  # parent folder name
+    # A zero-padded numeric stem under the number a spreadsheet shows (00004100.jpg -> "4100"): used only for
+    # files no exact rule claimed, so a real id "0123" keeps 0123.jpg.
+    stem_alias: dict[str, list[ImageFile]] = field(default_factory=lambda: defaultdict(list))
+    base_alias: dict[str, list[tuple[int, ImageFile]]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def build(cls, root: Path, images: list[ImageFile]) -> ImageIndex:
@@ -54,15 +58,31 @@ class ImageIndex:
             rel = PurePosixPath(im.rel)
             index.by_rel[im.rel.lower()] = im
             index.by_name[rel.name.lower()].append(im)
-            for stem in _stem_keys(rel.stem):
-                index.by_stem[stem].append(im)
+            index.by_stem[rel.stem.lower()].append(im)
+            if alias := _unpadded(rel.stem):
+                index.stem_alias[alias].append(im)
             match = _SUFFIX_N.match(rel.stem)
             if match:
-                for base in _stem_keys(match["base"]):
-                    index.by_base[base].append((int(match["n"]), im))
+                index.by_base[match["base"].lower()].append((int(match["n"]), im))
+                if alias := _unpadded(match["base"]):
+                    index.base_alias[alias].append((int(match["n"]), im))
             if len(rel.parts) > 1:
                 index.by_folder[rel.parent.name.lower()].append(im)
         return index
+
+    def stem_keys(self) -> set[str]:
+        """Every value that names photos by file name (exact stems, numbered bases and their unpadded forms)."""
+        return set(self.by_stem) | set(self.by_base) | set(self.stem_alias) | set(self.base_alias)
+
+    def named_by(self, value: str) -> list[ImageFile]:
+        """The photos a sheet value names by file name, under any of the rules."""
+        key = value.lower()
+        return [
+            *self.by_stem.get(key, []),
+            *self.stem_alias.get(key, []),
+            *(im for _, im in self.by_base.get(key, [])),
+            *(im for _, im in self.base_alias.get(key, [])),
+        ]
 
     def resolve_whole(self, reference: str) -> ImageFile | None:
         """A file the reference names exactly: its whole relative path, or its whole bare file name."""
@@ -90,13 +110,11 @@ class ImageIndex:
         return None
 
 
-def _stem_keys(stem: str) -> list[str]:
-    """The lookup keys of a file stem: itself, and a zero-padded number also as the number a spreadsheet
-    shows (``00004100`` -> ``4100``: a numeric cell drops the leading zeros)."""
-    key = stem.lower()
-    if key.isdigit() and key.startswith("0") and key.strip("0"):
-        return [key, key.lstrip("0")]
-    return [key]
+def _unpadded(stem: str) -> str | None:
+    """``00004100`` -> ``4100`` (a numeric cell drops the leading zeros); None for anything else."""
+    if stem.isdigit() and stem.startswith("0") and stem.strip("0"):
+        return stem.lstrip("0")
+    return None
 
 
 def _normalise_reference(reference: str) -> str:
@@ -180,7 +198,9 @@ def join_images(
                         missing[key] = im
                 add(product, im, "column")
 
-    # File names and folders only claim files the sheet did not name for another product.
+    # File names and folders only claim files the sheet did not name for another product. Exact rules
+    # first (a folder named after the product, then its exact file name, then numbered extras), the
+    # unpadded aliases last, for what nothing else claimed.
     def claim(product: Product, lookup: dict, key: str, how: str, order=None) -> None:
         found = lookup.get(key, [])
         for im in sorted(found, key=order) if order else found:
@@ -193,16 +213,20 @@ def join_images(
             found.append(product.row[key_column].strip().lower())
         return found
 
-    for product in products:
-        for key in keys(product):
-            claim(product, index.by_stem, key, "stem")
-    for product in products:
-        for key in keys(product):
-            for _, im in sorted(index.by_base.get(key, []), key=lambda pair: (pair[0], pair[1].rel)):
-                if id(im) not in claimed:
-                    add(product, im, "suffix")
+    def numbered(pairs: list[tuple[int, ImageFile]]) -> list[ImageFile]:
+        return [im for _, im in sorted(pairs, key=lambda pair: (pair[0], pair[1].rel))]
+
     for product in products:
         claim(product, index.by_folder, product.product_id.strip().lower(), "folder", order=_natural_key)
+    for stems, bases in ((index.by_stem, index.by_base), (index.stem_alias, index.base_alias)):
+        for product in products:
+            for key in keys(product):
+                claim(product, stems, key, "stem")
+        for product in products:
+            for key in keys(product):
+                for im in numbered(bases.get(key, [])):
+                    if id(im) not in claimed:
+                        add(product, im, "suffix")
 
     orphans = [im for im in index.images if id(im) not in claimed]
     return orphans, problems

@@ -47,16 +47,39 @@ def read_xlsx(data: bytes, *, shown: str) -> tuple[list[tuple[int, list[str]]], 
     best = max(range(len(tables)), key=lambda i: (_table_rows(tables[i][1]), -i))
     warnings = []
     if len(tables) > 1:
-        others = ", ".join(f"'{name}'" for i, (name, _) in enumerate(tables) if i != best)
-        warnings.append(
-            f"{SHEET_NOTE}the workbook {shown} has {len(tables)} worksheets; read '{tables[best][0]}', the one with "
-            f"the most rows ({others} ignored)"
-        )
+        name = tables[best][0]
+        header = _header(tables[best][1])
+        same = [n for i, (n, rows) in enumerate(tables) if i != best and header and _header(rows) == header]
+        others = ", ".join(f"'{n}'" for i, (n, _) in enumerate(tables) if i != best and n not in same)
+        if others:
+            warnings.append(
+                f"{SHEET_NOTE}the workbook {shown} has {len(tables)} worksheets; read '{name}', the widest table "
+                f"with the most rows ({others} ignored)"
+            )
+        for other in same:  # a second product table (e.g. one sheet per department): a problem to act on
+            warnings.append(
+                f"the worksheet '{other}' of {shown} has the same columns as '{name}' but was not read: "
+                f"copy its rows under '{name}' (or save it as its own delivery) to review its products"
+            )
     return tables[best][1], warnings
 
 
+TABLE_CELLS = 3  # a product table's rows fill at least this many cells; lookup lists and notes fill fewer
+
+
+def filled_cells(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
+
+
 def _table_rows(rows: list[tuple[int, list[str]]]) -> int:
-    return sum(1 for _, cells in rows if sum(1 for c in cells if c.strip()) >= 2)
+    """Rows wide enough to be products: a long two-column lookup list does not outweigh the product table."""
+    return sum(1 for _, cells in rows if filled_cells(cells) >= TABLE_CELLS)
+
+
+def _header(rows: list[tuple[int, list[str]]]) -> tuple[str, ...]:
+    """The first row wide enough to be a table's header, normalised for comparison."""
+    first = next((cells for _, cells in rows if filled_cells(cells) >= TABLE_CELLS), [])
+    return tuple(c.strip().casefold() for c in first)
 
 
 def _rows(root: ElementTree.Element, strings: list[str], padded: dict[int, int]) -> list[tuple[int, list[str]]]:

@@ -321,3 +321,28 @@ def test_photos_named_by_the_barcode_keep_the_article_number_as_the_id(tmp_path)
     assert delivery.products_without_images == [] and delivery.orphan_images == []
     given = open_delivery(tmp_path, id_column="Artikelnr")  # chosen by hand: the photos still join
     assert given.image_key_column == "EAN" and given.products_without_images == []
+
+
+def test_an_article_in_several_sizes_keeps_the_barcode_as_the_id(tmp_path):
+    """Three sizes of one article, each with its own EAN: the article number is not unique, so it is no id."""
+    rows = [f"SE-{i // 3:04d};{7341461754400 + i};Tröja" for i in range(2400)]
+    (tmp_path / "p.csv").write_text("Artikelnr;EAN;Benämning\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    for i in range(0, 2400, 97):
+        _jpg(tmp_path / f"{7341461754400 + i}.jpg")
+    delivery = open_delivery(tmp_path)
+    assert delivery.id_column == "EAN" and len(delivery.products) == 2400
+
+
+def test_exact_names_and_product_folders_win_over_unpadded_aliases(tmp_path):
+    (tmp_path / "p.csv").write_text("id;name\n123;A\n0123;B\n1;C\nES-1;D\nES-2;E\n", encoding="utf-8")
+    for name in ("123.jpg", "0123.jpg", "ES-1/01.jpg", "ES-2/01.jpg", "0001_2.jpg"):
+        _jpg(tmp_path / name)
+    delivery = open_delivery(tmp_path, id_column="id")
+    images = {p.product_id: [im.rel for im in p.images] for p in delivery.products}
+    assert images == {
+        "123": ["123.jpg"],
+        "0123": ["0123.jpg"],
+        "1": ["0001_2.jpg"],  # only the alias is left for it
+        "ES-1": ["ES-1/01.jpg"],
+        "ES-2": ["ES-2/01.jpg"],
+    }

@@ -236,3 +236,19 @@ def test_a_sparse_first_row_of_data_is_not_mistaken_for_a_title(tmp_path):
     info, rows = read_sheet(_sheet(tmp_path, text))
     assert info.columns == ["sku", "name", "colour", "size"]
     assert [r.cells["sku"] for r in rows] == ["A1", "A2", "A3"] and not info.warnings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a name with an unquoted delimiter further down: warned about, the header stays
+        "sku;name;colour;size\n" + "".join(f"A{i};Shirt;red;M\n" for i in range(1, 9)) + "A9;Shirt; blue;red;M;x;y\n",
+        # a header with some blank names above full rows
+        "sku;name;;;;;;;;price\nA1;Shirt;x;x;x;x;x;x;x;12\nA2;Dress;x;x;x;x;x;x;x;13\n",
+    ],
+)
+def test_a_wide_row_or_a_partly_named_header_never_moves_the_header(tmp_path, text):
+    info, rows = read_sheet(_sheet(tmp_path, text))
+    assert info.columns[:2] == ["sku", "name"]
+    assert [r.cells["sku"] for r in rows][:2] == ["A1", "A2"]
+    assert not [w for w in info.warnings if "the header is on line" in w]

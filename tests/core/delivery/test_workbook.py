@@ -178,3 +178,14 @@ def test_which_worksheet_was_read_is_a_note_not_a_problem(tmp_path):
     assert notes and "read 'Items'" in notes[0]
     assert "warnings" not in dict(report.sections)
     assert report.problems == 1  # only the 0-byte photo, not the worksheet note
+
+
+def test_a_long_lookup_list_does_not_beat_the_product_table_and_a_second_product_sheet_is_a_problem(tmp_path):
+    lookup = [["code", "colour"], *[[f"C{i}", f"colour {i}"] for i in range(120)]]
+    men = [["sku", "name", "price"], *[[f"M{i}", "Shirt", 10 + i] for i in range(30)]]
+    women = [["SKU", "Name", "Price"], *[[f"W{i}", "Dress", 20 + i] for i in range(25)]]
+    info, rows = read_sheet(write_xlsx(tmp_path / "p.xlsx", {"Lists": lookup, "Men": men, "Women": women}))
+    assert info.columns == ["sku", "name", "price"] and len(rows) == 30
+    problems = [w for w in info.warnings if not w.startswith("note: ")]
+    assert problems and "the worksheet 'Women'" in problems[0] and "same columns as 'Men'" in problems[0]
+    assert any("'Lists' ignored" in w for w in info.warnings if w.startswith("note: "))

@@ -31,7 +31,7 @@ from icaam_desktop.gui.jobs import (
     sample_values,
 )
 from icaam_desktop.gui.models.mapping import column_rows
-from icaam_desktop.gui.models.session import ReviewSession
+from icaam_desktop.gui.models.session import FIELD_CATEGORY, ReviewSession
 from icaam_desktop.gui.text import counted
 from icaam_desktop.gui.workers import Job
 
@@ -71,7 +71,8 @@ class Controller(QObject):
         self._decided_during_job: set[str] = set()
         self._closed = False
         self._refill_job: Job | None = None
-        self._refill_again = False
+        self._refill_wanted: set[str] | None | bool = False  # False: nothing; None: every product; a set: those
+        self._map_job: Job | None = None
         self._loading_for: tuple | None = None  # the settings the model in flight is being loaded with
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -387,13 +388,21 @@ class Controller(QObject):
         if self.session is None:
             self.message.emit("Open a delivery first.")
             return None
-        return self.run(
+
+        def finished() -> None:
+            self._map_job = None
+            if self._refill_wanted is not False:  # decisions made while it ran
+                self.refill_mapping(self._take_refill_wanted())
+
+        self._map_job = self.run(
             job_map,
             "Mapping attributes",
             self._for_open_session("Mapping attributes of", self._mapped),
+            connect=lambda job: job.signals.finished.connect(finished),
             session=self.session,
             embedding_model=self.settings.embedding_model,
         )
+        return self._map_job
 
     def _mapped(self, result) -> None:
         columns, values, product_values, problems = result
@@ -440,27 +449,33 @@ class Controller(QObject):
             return
         self.refill_mapping()
 
-    def refill_mapping(self) -> Job | None:
-        """Bring the products' mapped values up to date with the latest decisions (columns, values,
-        categories), in a worker: one refill at a time, and one more if a decision came in meanwhile."""
+    def refill_mapping(self, only: set[str] | None = None) -> Job | None:
+        """Bring the products' mapped values (``only`` those, else all) up to date with the latest decisions
+        (columns, values, categories), in a worker: one refill at a time and never beside a mapping run;
+        what is asked meanwhile is merged into the next one."""
         if self.session is None or self._closed:
             return None
-        if self._refill_job is not None:
-            self._refill_again = True
+        wanted = self._refill_wanted
+        self._refill_wanted = None if only is None or wanted is None else (only | (wanted or set()))
+        if self._refill_job is not None or self._map_job is not None:
             return self._refill_job
-        self._refill_again = False
+        only = self._take_refill_wanted()
         session = self.session
 
         def refilled(values) -> None:
-            if values is not None and self.session is session:
+            if values is None or self.session is not session:
+                return
+            if only is None:
                 session.values = values
-                self.products_changed.emit([p.product_id for p in session.products])
-                self.values_refilled.emit()
+            else:
+                session.values.update(values)
+            self.products_changed.emit(sorted(values) if only is not None else [p.product_id for p in session.products])
+            self.values_refilled.emit()
 
         def finished() -> None:
             self._refill_job = None
-            if self._refill_again:
-                self.refill_mapping()
+            if self._refill_wanted is not False:
+                self.refill_mapping(self._take_refill_wanted())
 
         self._refill_job = self.run(
             job_refill_mapping,
@@ -469,8 +484,13 @@ class Controller(QObject):
             connect=lambda job: job.signals.finished.connect(finished),
             quiet=True,
             session=session,
+            only=only,
         )
         return self._refill_job
+
+    def _take_refill_wanted(self) -> set[str] | None:
+        wanted, self._refill_wanted = self._refill_wanted, False
+        return None if wanted is None else set(wanted or ())
 
     # -- export --------------------------------------------------------------------------------
     def export(self, *, out: Path, labels: bool, include_unaccepted: bool) -> Job | None:
@@ -523,7 +543,7 @@ class Controller(QObject):
         self._decided_during_job.add(product_id)
         self.products_changed.emit([product_id])
         if action != "accept":  # another category can mean other required attributes
-            self.refill_mapping()
+            self.refill_mapping({product_id})
         return done
 
     def fill_missing(self, attribute: str, value: str, *, only: set[str] | None = None) -> list[str]:
@@ -557,7 +577,8 @@ class Controller(QObject):
             self.message.emit("Nothing to undo.")
             return None
         field, n = self.session.last_undone
-        self.refill_mapping()
+        if field == FIELD_CATEGORY:  # its category again: its required attributes may change
+            self.refill_mapping({product_id})
         if n > 1:  # a batch (a fill for every product): say so, and stay where the analyst is
             self.products_changed.emit([p.product_id for p in self.session.products])
             spec = self.session.taxonomy.attributes.get(field)

@@ -156,13 +156,12 @@ def job_map(progress, cancel: CancelToken, *, session: ReviewSession, embedding_
     from icaam_desktop.core.store import Workspace
 
     name = session.delivery.name
-    categories = {p.product_id: session.final_category(p.product_id) for p in session.products}
     with Workspace.open(session.workspace_path) as ws:
         memory = ws.supplier_memory(ws.supplier_of(name))
         result = map_delivery(
             session.delivery,
             session.taxonomy,
-            categories={k: v for k, v in categories.items() if v},
+            categories=final_categories(session),
             memory=memory,
             embedder=default_embedder(embedding_model or None),
             progress=progress,
@@ -174,26 +173,38 @@ def job_map(progress, cancel: CancelToken, *, session: ReviewSession, embedding_
         return ws.column_matches(name), ws.value_matches(name), ws.product_values(name), list(result.problems)
 
 
-def job_refill_mapping(progress, cancel: CancelToken, *, session: ReviewSession):
-    """The products' values again from the stored matches (after an analyst's decision); None before any mapping."""
+def final_categories(session: ReviewSession) -> dict[str, str]:
+    """Product id -> the category the analyst sees (decided, else predicted), for the products that have one."""
+    found = {p.product_id: session.final_category(p.product_id) for p in session.products}
+    return {pid: code for pid, code in found.items() if code}
+
+
+def job_refill_mapping(progress, cancel: CancelToken, *, session: ReviewSession, only: set[str] | None = None):
+    """The values of the products (``only`` those, else all) again from the stored matches, after an analyst's
+    decision: product id -> model values, saved to the workspace; None before any mapping."""
     from icaam_desktop.core.mapping import refill_products
+    from icaam_desktop.core.mapping.products import column_profiles
     from icaam_desktop.core.store import Workspace
 
     name = session.delivery.name
-    categories = {p.product_id: session.final_category(p.product_id) for p in session.products}
     with Workspace.open(session.workspace_path) as ws:
         columns = ws.column_matches(name)
         if not columns:
             return None
+        if session.column_profiles is None:  # they depend on the rows alone: once per delivery
+            session.column_profiles = column_profiles(session.delivery, {m.supplier_column for m in columns})
         filled = refill_products(
             session.delivery,
             session.taxonomy,
             columns=columns,
             values=ws.value_matches(name),
-            categories={k: v for k, v in categories.items() if v},
+            categories=final_categories(session),
+            only=only,
+            profiles=session.column_profiles,
         )
-        ws.save_product_values(name, {pid: dict(pm.values) for pid, pm in filled.items()})
-        return ws.product_values(name)
+        values = {pid: {a: v for a, v in pm.values.items() if v} for pid, pm in filled.items()}
+        ws.save_product_values(name, values)
+        return values
 
 
 def job_export(

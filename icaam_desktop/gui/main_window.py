@@ -365,6 +365,9 @@ class MainWindow(QMainWindow):
             return None
         filtered = not self.filter_bar.is_default()
         shown = {self.proxy.index(r, 0).data(Role.PRODUCT_ID) for r in range(self.proxy.rowCount())}
+        if filtered and not shown:
+            self.status.show_message("The grid shows no product: clear its filter or search first.", 5000)
+            return None
         dialog = FillMissingDialog(session.taxonomy, missing, shown=len(shown) if filtered else None, parent=self)
         self._fill_dialog = dialog  # reachable for tests and screenshots
         if dialog.exec() and dialog.chosen():

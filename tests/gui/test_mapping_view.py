@@ -260,3 +260,17 @@ def test_a_fill_can_be_limited_to_the_products_the_grid_shows(mapped, qtbot):
     filled = {p.product_id for p in session.products if session.attribute_value(p.product_id, "age_group")}
     assert len(filled) == 30 and all(session.final_category(pid) == "sandals" for pid in filled)
     qtbot.waitUntil(lambda: c._refill_job is None, timeout=60_000)
+
+
+def test_without_a_workspace_one_undo_also_takes_a_whole_fill_back(window):
+    """The session also runs without storage (its store failed to open): a fill is one undo there too."""
+    from icaam_desktop.gui.models.session import ReviewSession
+
+    shown = window.controller.session
+    session = ReviewSession(delivery=shown.delivery, taxonomy=shown.taxonomy)
+    for p in shown.products[:5]:
+        session.override(p.product_id, "tshirts")
+    assert len(session.fill_missing("age_group", "adults_men")) == 5
+    assert session.undo() is not None and session.last_undone == ("age_group", 5)
+    assert session.missing_counts().get("age_group") == 5
+    assert session.final_category(shown.products[4].product_id) == "tshirts"  # the overrides stay

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from icaam_desktop.core.delivery.model import Delivery
 from icaam_desktop.core.mapping.model import ColumnMatch, ProductMapping, ValueMatch
 from icaam_desktop.core.mapping.numbers import ParsedNumber, convert_price, currency_table, parse_number, parse_year
@@ -120,6 +122,12 @@ def _value_confidence(value_map: dict[tuple[str, str], ValueMatch], attribute: A
     return match.confidence if match is not None and match.option_code else -1.0
 
 
+def column_profiles(delivery: Delivery, columns) -> dict[str, ColumnProfile]:
+    """Each column's value profile over every product row (decimal mark, currency, kinds of values)."""
+    rows = [p.row for p in delivery.products]
+    return {c: ColumnProfile.build(c, [r.get(c, "") for r in rows]) for c in columns}
+
+
 def refill_products(
     delivery: Delivery,
     taxonomy: Taxonomy,
@@ -127,14 +135,20 @@ def refill_products(
     columns: list[ColumnMatch],
     values: list[ValueMatch],
     categories: dict[str, str],
+    only: set[str] | None = None,
+    profiles: dict[str, ColumnProfile] | None = None,
 ) -> dict[str, ProductMapping]:
-    """Every product's values again from the given (stored) matches, without matching anything anew.
+    """The products' values again from the given (stored) matches, without matching anything anew.
 
-    What an analyst's decision on one column or value, or on a product's category, changes in the
-    products: milliseconds per thousand products, so the export always follows the latest decisions.
+    What an analyst's decision changes: on one column or value, every product (``only`` None); on a
+    product's category, that product (``only``). ``profiles`` (``column_profiles``) may be reused between
+    refills of one delivery: they depend on its rows alone.
     """
     mapped = {m.supplier_column for m in columns if m.attribute}
-    rows = [p.row for p in delivery.products]
-    profiles = {c: ColumnProfile.build(c, [r.get(c, "") for r in rows]) for c in mapped}
+    known = profiles or {}
+    missing = [c for c in mapped if c not in known]
+    profiles = {**known, **column_profiles(delivery, missing)} if missing else known
     categories = {pid: code for pid, code in categories.items() if code in taxonomy.categories}
+    if only is not None:
+        delivery = replace(delivery, products=[p for p in delivery.products if p.product_id in only])
     return fill_products(delivery, taxonomy, columns=columns, values=values, profiles=profiles, categories=categories)

@@ -111,6 +111,7 @@ class ReviewSession:
         self.storage_problem = storage_problem
         if isinstance(predictions, dict):
             predictions = list(predictions.values())
+        self.column_profiles: dict | None = None  # the mapper's column profiles, kept for refills (worker only)
         self.last_undone: tuple[str, int] = ("", 0)  # (field, decisions) of the last undo
         self.predictions: dict[str, Prediction] = {p.product_id: p for p in predictions or []}
         self.values: dict[str, dict[str, str]] = values or {}  # product -> attribute -> option/value
@@ -119,7 +120,7 @@ class ReviewSession:
         self.problem_count = 0  # what the delivery report lists, counted by the opening job
         self.category_decisions: dict[str, Decision] = {}
         self.attribute_decisions: dict[tuple[str, str], Decision] = {}
-        self._memory_log: list[Decision] = []  # undo stack when there is no store
+        self._memory_log: list[Decision | list[Decision]] = []  # undo stack when there is no store (a list: a batch)
         self.products: list[Product] = list(delivery.products)
         self._required: dict[str, list[str]] = {}  # category -> required attribute codes
         # Rows computed on a worker thread for the next grid fill (40,000 rows take a while to build).
@@ -272,10 +273,10 @@ class ReviewSession:
                 source=SOURCE_ANALYST,
                 note=note,
             )
-        for pid in targets:
-            decision = Decision(product_id=pid, field=attribute, value=value, note=note)
-            if self.workspace is None:
-                self._memory_log.append(decision)
+        batch = [Decision(product_id=pid, field=attribute, value=value, note=note) for pid in targets]
+        if self.workspace is None:
+            self._memory_log.append(batch)  # one entry: one undo takes the whole fill back
+        for decision in batch:
             self._apply(decision)
         return targets
 
@@ -299,12 +300,14 @@ class ReviewSession:
         if not self._memory_log:
             return None
         undone = self._memory_log.pop()
-        self.last_undone = (undone.field, 1)
+        batch = undone if isinstance(undone, list) else [undone]
+        self.last_undone = (batch[0].field, len(batch))
         self.category_decisions.clear()
         self.attribute_decisions.clear()
-        for decision in self._memory_log:
-            self._apply(decision)
-        return undone.product_id
+        for entry in self._memory_log:
+            for decision in entry if isinstance(entry, list) else [entry]:
+                self._apply(decision)
+        return batch[0].product_id
 
     def reload_decisions(self) -> None:
         self.category_decisions.clear()

@@ -65,6 +65,15 @@ class ExportReport:
     def skipped_by_reason(self) -> Counter[str]:
         return Counter(s.reason for s in self.skipped)
 
+    def summary_lines(self) -> list[str]:
+        """What was written and what was left out, by reason, for a person."""
+        lines = [f"Exported {self.rows} products to {self.path}."]
+        skipped = self.skipped_by_reason()
+        if skipped:
+            lines.append(f"{sum(skipped.values())} products were left out:")
+            lines += [f"  • {reason}: {n}" for reason, n in skipped.most_common()]
+        return lines
+
 
 def neutralise(cell: str, *, number: bool = False) -> str:
     """``cell`` made safe to open in a spreadsheet (see the module docstring)."""

@@ -508,14 +508,8 @@ class Controller(QObject):
         )
 
     def _exported(self, report) -> None:
-        skipped = report.skipped_by_reason() if hasattr(report, "skipped_by_reason") else {}
-        text = f"Exported {report.rows} products to {report.path}"
-        if skipped:
-            text += f"; {sum(skipped.values())} left out: " + "; ".join(
-                f"{reason}: {n}" for reason, n in skipped.most_common(3)
-            )
-        self.exported.emit(report)
-        self.message.emit(text)
+        self.exported.emit(report)  # the window shows report.summary_lines() until dismissed
+        self.message.emit(report.summary_lines()[0])
 
     # -- decisions (GUI thread, one small transaction each) ----------------------------------------
     def decide(self, action: str, product_id: str, code: str | None = None) -> bool:

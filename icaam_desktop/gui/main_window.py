@@ -378,12 +378,9 @@ class MainWindow(QMainWindow):
 
     def _export_done(self, report) -> QMessageBox:
         """What was written and what was left out (with the products, behind Show Details), until dismissed."""
-        skipped = report.skipped_by_reason()
-        lines = [f"Exported {report.rows} products to {report.path}."]
-        if skipped:
-            lines.append(f"{sum(skipped.values())} products were left out:")
-            lines += [f"  • {reason}: {n}" for reason, n in skipped.most_common()]
-        box = QMessageBox(QMessageBox.Icon.Information, "Export finished", "\n".join(lines), parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information, "Export finished", "\n".join(report.summary_lines()), parent=self
+        )
         if report.skipped:
             box.setDetailedText("\n".join(f"{s.product_id}: {s.reason}" for s in report.skipped))
         self._export_summary = box  # reachable for tests and screenshots

@@ -76,20 +76,28 @@ class CurrencyTable:
         return any(code in self.shared.get(symbol, ()) for symbol in found)
 
     def find(self, text: str) -> str | None:
-        """The currency named in ``text``, else None: an ISO code first (``$12 CAD`` is Canadian, ``12 EUR$``
-        is euros), then a symbol (``R$``, ``€``, ``$``), then a word (``rupees``)."""
-        tokens = normalise_text(text).split()
-        for token in tokens:
-            if token.upper() in self.usd_per_unit:
-                return token.upper()
+        """The currency named in ``text``, else None: an ISO code in capitals first (``$12 CAD`` is Canadian,
+        ``12 EUR$`` is euros), then a symbol (``R$``, ``€``, ``$``), then a word (``rupees``), then a code in
+        lower case when it is the cell's only word (``12,50 usd``). Lower-case codes elsewhere are words:
+        "price for all sizes" is not in Albanian lek, "try on" not in Turkish lira."""
+        for code in _CAPITAL_CODE.findall(text):
+            if code in self.usd_per_unit:
+                return code
         lowered = text.lower()
         for symbol, pattern in self._symbol_patterns:
             if pattern.search(lowered):
                 return self.symbols[symbol]
+        tokens = normalise_text(text).split()
         for token in tokens:
             if token in self.symbols:
                 return self.symbols[token]
+        words = [t for t in tokens if t.isalpha()]
+        if len(words) == 1 and words[0].upper() in self.usd_per_unit:
+            return words[0].upper()
         return None
+
+
+_CAPITAL_CODE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
 
 
 @lru_cache(maxsize=4)

@@ -162,3 +162,12 @@ def test_a_bare_price_in_a_column_of_several_currencies_is_flagged(taxonomy, mak
 def test_kr_under_a_danish_header_is_danish(taxonomy, make_delivery):
     found = prices(taxonomy, make_delivery, "Pris (DKK)", ["12,50 kr.", "99,00 kr.", "45 kr."])
     assert all(any("converted DKK->INR" in p for p in problems) for _, problems in found)
+
+
+def test_a_currency_code_in_lower_case_is_a_word_unless_it_stands_alone():
+    table = currency_table()
+    assert table.find("Retail price (all stores) EUR") == "EUR"
+    assert table.find("Price for all sizes €") == "EUR"
+    assert table.find("Preis € (try on)") == "EUR"
+    assert table.find("price for all sizes") is None
+    assert table.find("12,50 usd") == "USD" and table.find("Prix CHF") == "CHF"

@@ -228,19 +228,43 @@ def write_products(handle, result, taxonomy) -> None:
 
 # "Most columns found nothing": more than this share of the columns with values (not the id, image or empty ones).
 UNMATCHED_SHARE = 0.5
-# Product problems about a cell's value (not conversion notes nor a missing category).
-CELL_PROBLEMS = ("not an option", "is not a", "not converted", "has text besides")
+# A product problem about a cell whose value is no option: the value is already counted among the unmapped ones.
+OPTION_PROBLEM = "is not an option"
+# The other problems about a cell's value (not conversion notes nor a missing category), by what happened.
+CELL_PROBLEMS = (
+    ("is not a number", "cells that could not be read as numbers"),
+    ("has text besides a number", "cells that could not be read as numbers"),
+    ("is not a year", "cells that could not be read as years"),
+    ("not converted", "prices that were not converted (a currency not known, or mixed in the column)"),
+)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def mapping_problems(result) -> list[str]:
-    """Why a mapping is not clean, one line each ([] = clean): what decides the exit code of `icaam map`."""
+    """Why a mapping is not clean, one line each ([] = clean): what decides the exit code of `icaam map`.
+
+    Each thing is said once, as what happened: a value that maps to no option is counted with the values (and
+    the products it leaves without that attribute said with it), not again as cells that could not be read.
+    """
     out = []
     unmapped = [v for v in result.values if v.option_code is None and not v.fits_other_attribute]
+    products = list(result.products.values())
+    with_option_problem = sum(1 for p in products if any(OPTION_PROBLEM in x for x in p.problems))
     if unmapped:
-        out.append(f"{len(unmapped)} values map to no option")
-    cells = [p for p in result.products.values() if any(m in x for x in p.problems for m in CELL_PROBLEMS)]
-    if cells:
-        out.append(f"{len(cells)} products have cells that could not be read")
+        line = f"{_count(len(unmapped), 'value maps', 'values map')} to no option"
+        if with_option_problem:
+            line += f" ({_count(with_option_problem, 'product', 'products')} with such a cell)"
+        out.append(line)
+    elif with_option_problem:
+        out.append(f"{_count(with_option_problem, 'product has', 'products have')} a value that is no option")
+    kinds: Counter = Counter()
+    for p in products:
+        kinds.update({label for x in p.problems for needle, label in CELL_PROBLEMS if needle in x})
+    for label, n in kinds.items():
+        out.append(f"{_count(n, 'product has', 'products have')} {label}")
     content = {m.supplier_column for m in result.columns} - result.quiet_columns
     matched = {m.supplier_column for m in result.columns if m.attribute}
     unmatched = content - matched

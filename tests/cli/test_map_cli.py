@@ -160,3 +160,19 @@ def test_predictions_that_give_no_product_a_category_say_so(taxonomy_dir, tmp_pa
     err = capsys.readouterr().err
     assert "no product id of" not in err
     assert "lists 6 of this delivery's 6 products but gives none of them a leaf category (6 rejected)" in err
+
+
+def test_problem_lines_say_what_happened_and_count_each_thing_once(taxonomy_dir, tmp_path, capsys):
+    """A value that maps to no option is one unmapped value (on the products it leaves without a colour), not also
+    "cells that could not be read"; a price that is no number is said as such."""
+    colours = ["Schwarz", "Zzyzx", "Weiß", "Zzyzx", "Rot", "Zzyzx"]
+    prices = ["12,50", "19,90", "zwölf", "8,00", "5,00", "7,50"]
+    rows = [[f"A{i}", colour, price] for i, (colour, price) in enumerate(zip(colours, prices, strict=True))]
+    folder = write_sheet(tmp_path / "delivery", ["Art.-Nr.", "Farbe", "VK-Preis (EUR)"], rows)
+    code = main(["map", str(folder), "--taxonomy", str(taxonomy_dir), "--out", str(tmp_path / "o"), "--no-embeddings"])
+    problems = [line for line in capsys.readouterr().out.splitlines() if line.startswith("problem:")]
+    assert code == EXIT_PROBLEMS
+    assert problems == [
+        "problem: 1 value maps to no option (3 products with such a cell)",
+        "problem: 1 product has cells that could not be read as numbers",
+    ]

@@ -6,13 +6,7 @@ import numpy as np
 
 from icaam_desktop.core.delivery.model import Delivery, Product
 from icaam_desktop.core.jobs import CancelToken, Progress, no_progress
-from icaam_desktop.core.mapping.assign import (
-    ASSIGN_THRESHOLD,
-    SECOND_MIN_FIT,
-    SECOND_THRESHOLD,
-    Scores,
-    assign,
-)
+from icaam_desktop.core.mapping.assign import ASSIGN_THRESHOLD, Scores, assign
 from icaam_desktop.core.mapping.codes import LetterReading, column_language, is_letter_code, read_gender_letters
 from icaam_desktop.core.mapping.embeddings import EmbeddingModelError, TextEmbedder, default_embedder
 from icaam_desktop.core.mapping.model import (
@@ -28,10 +22,10 @@ from icaam_desktop.core.mapping.placeholders import cell_text
 from icaam_desktop.core.mapping.products import fill_products
 from icaam_desktop.core.mapping.signals import (
     KIND_PRICE,
-    KIND_SELECT,
     KIND_TEXT,
     ColumnProfile,
     OptionIndex,
+    add_name_starts,
     add_option_hits,
     add_row_mentions,
     attribute_kind,
@@ -43,8 +37,17 @@ from icaam_desktop.core.mapping.signals import (
     meaning_scores,
     name_scores,
 )
+from icaam_desktop.core.mapping.targets import RowCategories, second_target
 from icaam_desktop.core.mapping.text import fold_accents, normalise_text, split_joined_words
 from icaam_desktop.core.mapping.values import normalise_value
+from icaam_desktop.core.mapping.values_alone import (
+    UNREAD_CONFIDENCE,
+    ValuesCarry,
+    carried_by_values,
+    header_understood,
+    lend_names,
+    unread_header_note,
+)
 from icaam_desktop.core.mapping.vocab import Reading, Vocabulary, default_vocabulary
 from icaam_desktop.core.taxonomy import AttributeSpec, Taxonomy
 
@@ -57,6 +60,7 @@ STEPS = 5
 # short phrases name the product. Worth a fair spelled name, so only values that fit the attribute too assign it.
 W_PROFILE_NAME = 0.6
 NAME_ATTRIBUTE_NAMES = frozenset({"name", "title", "product name", "product title", "item name"})
+BRAND_ATTRIBUTE_NAMES = frozenset({"brand", "brand name", "make", "manufacturer"})
 
 
 def map_delivery(
@@ -174,14 +178,34 @@ def match_columns(
     words = frozenset(w for a in attributes for name in attribute_names(a) for w in name.split() if len(w) > 2)
     readings = [_with_split_words(vocab.header_readings(c), words) for c in columns]
     col_profiles = [profiles[c] for c in columns]
+    rows = [p.row for p in products]
     index = OptionIndex(attributes)
     add_option_hits(col_profiles, index, vocab)
-    add_row_mentions(col_profiles, [p.row for p in products], index)
+    add_row_mentions(col_profiles, rows, index)
+    add_name_starts(col_profiles, rows)
     _check(cancel)
     kinds = [attribute_kind(a) for a in attributes]
-    name = _with_profile_names(name_scores(readings, attributes), col_profiles, attributes, kinds)
+    spelled = name_scores(readings, attributes)
     fit = fit_scores(col_profiles, attributes)
-    breadth = np.broadcast_to(breadth_scores(taxonomy, attributes), name.shape)
+    breadth = np.broadcast_to(breadth_scores(taxonomy, attributes), spelled.shape)
+    row_cats = [categories.get(p.product_id) for p in products] if categories else []
+    sets = {c: {ca.attribute.code for ca in taxonomy.attributes_for(c)} for c in set(row_cats) if c}
+    cover = None
+    if categories:
+        cover = coverage_scores(
+            col_profiles, rows=rows, row_categories=row_cats, attribute_sets=sets, attributes=attributes
+        )
+    carried = carried_by_values(
+        profiles=col_profiles,
+        readings=readings,
+        name=spelled,
+        scope=breadth if cover is None else cover,
+        coverage_known=cover is not None,
+        attributes=attributes,
+        index=index,
+        vocab=vocab,
+    )
+    name = _with_profile_names(lend_names(spelled, carried), col_profiles, attributes, kinds)
     global_scores = Scores(name, np.zeros_like(name), fit, breadth, kinds)
     conf = global_scores.combine()
     if embedder is not None:
@@ -199,19 +223,10 @@ def match_columns(
     }
     chosen: dict[int, int] = {}
     reason_scores = global_scores
-    if categories:
+    if cover is not None:
         cats = set(categories.values())
-        sets = {c: {ca.attribute.code for ca in taxonomy.attributes_for(c)} for c in cats}
-        in_scope = set().union(*sets.values())
+        in_scope = set().union(*({ca.attribute.code for ca in taxonomy.attributes_for(c)} for c in cats))
         allowed = np.array([[a.code in in_scope or a.is_identifier for a in attributes]] * len(columns))
-        row_cats = [categories.get(p.product_id) for p in products]
-        cover = coverage_scores(
-            col_profiles,
-            rows=[p.row for p in products],
-            row_categories=row_cats,
-            attribute_sets=sets,
-            attributes=attributes,
-        )
         scoped = Scores(name, global_scores.meaning, fit, cover, kinds, breadth_is_coverage=True)
         scoped_conf = scoped.combine()
         chosen = assign(scoped_conf, allowed)
@@ -227,19 +242,46 @@ def match_columns(
 
     out: list[ColumnMatch] = []
     taken = set(chosen.values())
+    by_rows = RowCategories(rows, row_cats, sets) if categories else None
     for i, column in enumerate(columns):
         a = chosen.get(i)
+        understood = header_understood(readings[i], spelled[i], vocab)
+        header_note = None if understood else unread_header_note(column, vocab)
         if a is None:
-            out.append(_no_counterpart(column, conf[i], attributes))
+            out.append(_no_counterpart(column, conf[i], attributes, header_note))
             continue
-        out.append(_column_match(column, a, i, reason_scores, conf, readings[i], attributes, col_profiles[i]))
-        second = _second_target(i, a, conf, fit, kinds, attributes, taken, leaf_sets, col_profiles[i], vocab)
+        match = _column_match(column, a, i, reason_scores, conf, readings[i], attributes, col_profiles[i])
+        out.append(_with_carry_note(match, carried.get(i), header_note, a))
+        second = second_target(
+            i,
+            a,
+            conf=conf,
+            fit=fit,
+            kinds=kinds,
+            attributes=attributes,
+            taken=taken,
+            leaf_sets=leaf_sets,
+            profile=col_profiles[i],
+            vocab=vocab,
+            rows=by_rows,
+        )
         if second is not None:
-            taken.add(second)
-            match = _column_match(column, second, i, reason_scores, conf, readings[i], attributes, col_profiles[i])
-            match.reasons.append(f"same column as '{attributes[a].code}': the two never share a category")
+            b = second.attribute
+            taken.add(b)
+            match = _column_match(column, b, i, reason_scores, conf, readings[i], attributes, col_profiles[i])
+            match.reasons.append(second.reason)
+            match.confidence = round(max(match.confidence, second.confidence), 3)
             out.append(match)
     return out
+
+
+def _with_carry_note(
+    match: ColumnMatch, carry: ValuesCarry | None, header_note: str | None, attribute: int
+) -> ColumnMatch:
+    """A column placed by its values says so first, instead of a name score its header does not have."""
+    if carry is not None and carry.attribute == attribute and match.attribute is not None:
+        match.reasons[0] = carry.note(header_note or "header names no attribute", match.attribute)
+    return match
 
 
 def is_name_attribute(attribute: AttributeSpec) -> bool:
@@ -253,11 +295,13 @@ def _with_profile_names(
     """Name evidence a header in an unknown language still gives through its values.
 
     A header or numbers naming a currency ("Ár (Ft)", "1 488 Ft") name a price; distinct short phrases on every row
-    name the product. Either counts as a fair spelled name (``W_PROFILE_NAME``), so the values must still fit.
+    name the product; short repeated words that begin each row's product name name its brand. Each counts as a
+    fair spelled name (``W_PROFILE_NAME``), so the values must still fit.
     """
     prices = [a for a, kind in enumerate(kinds) if kind == KIND_PRICE]
     names = [a for a, attribute in enumerate(attributes) if is_name_attribute(attribute)]
-    if not prices and not names:
+    brands = [a for a, attribute in enumerate(attributes) if is_brand_attribute(attribute)]
+    if not prices and not names and not brands:
         return name
     name = name.copy()
     for c, profile in enumerate(profiles):
@@ -265,7 +309,14 @@ def _with_profile_names(
             name[c, prices] = np.maximum(name[c, prices], W_PROFILE_NAME)
         if profile.looks_like_names and names:
             name[c, names] = np.maximum(name[c, names], W_PROFILE_NAME)
+        if profile.begins_names and brands:
+            name[c, brands] = np.maximum(name[c, brands], W_PROFILE_NAME)
     return name
+
+
+def is_brand_attribute(attribute: AttributeSpec) -> bool:
+    """The retailer's brand attribute (a text attribute called brand or manufacturer)."""
+    return attribute_kind(attribute) == KIND_TEXT and bool(set(attribute_names(attribute)) & BRAND_ATTRIBUTE_NAMES)
 
 
 def _with_split_words(readings: list[Reading], words: frozenset[str]) -> list[Reading]:
@@ -288,13 +339,26 @@ def _alternatives(row: np.ndarray, attributes: list[AttributeSpec], skip: set[in
     return picked[:N_ALTERNATIVES]
 
 
-def _no_counterpart(column: str, row: np.ndarray, attributes: list[AttributeSpec]) -> ColumnMatch:
+def _no_counterpart(
+    column: str, row: np.ndarray, attributes: list[AttributeSpec], header_note: str | None = None
+) -> ColumnMatch:
+    """No attribute for ``column``; as sure as its best attribute is weak, unless its header was not read at all.
+
+    A header nobody read gives no evidence against any attribute: "no counterpart" is then a guess, said so.
+    """
     best = float(row.max()) if row.size else 0.0
     alternatives = _alternatives(row, attributes, set())
-    note = f"no attribute reaches {ASSIGN_THRESHOLD:.2f}"
-    if alternatives:
-        note += f" (best '{alternatives[0][0]}' {alternatives[0][1]:.2f})"
-    return ColumnMatch(column, None, round(1.0 - best, 3), [note], alternatives)
+    best_text = f" (best '{alternatives[0][0]}' {alternatives[0][1]:.2f})" if alternatives else ""
+    if alternatives and alternatives[0][1] >= ASSIGN_THRESHOLD:
+        note = f"its best attribute went to another column{best_text}"
+    else:
+        note = f"no attribute reaches {ASSIGN_THRESHOLD:.2f}{best_text}"
+    confidence = 1.0 - best
+    reasons = [note]
+    if header_note is not None:
+        confidence = min(confidence, UNREAD_CONFIDENCE)
+        reasons = [f"{header_note}; values alone do not place it: {note}"]
+    return ColumnMatch(column, None, round(confidence, 3), reasons, alternatives)
 
 
 def _column_match(
@@ -319,6 +383,8 @@ def _column_match(
         reasons.append("its header or numbers name a currency")
     elif score < W_PROFILE_NAME and is_name_attribute(attribute) and profile.looks_like_names:
         reasons.append(f"values look like product names (distinct phrases of about {profile.words:.0f} words)")
+    elif score < W_PROFILE_NAME and is_brand_attribute(attribute) and profile.begins_names:
+        reasons.append(f"values begin the product names ({profile.starts_names:.0%} of rows), as brands do")
     if kind == KIND_PRICE:
         reasons.append(
             f"{profile.numeric:.0%} numbers" + (f", currency {profile.currency}" if profile.currency else "")
@@ -339,45 +405,6 @@ def _column_match(
     return ColumnMatch(
         column, attribute.code, round(float(conf[i, a]), 3), reasons, _alternatives(conf[i], attributes, {a})
     )
-
-
-def _second_target(
-    i: int,
-    a: int,
-    conf: np.ndarray,
-    fit: np.ndarray,
-    kinds: list[str],
-    attributes: list[AttributeSpec],
-    taken: set[int],
-    leaf_sets: dict[str, set[str]],
-    profile: ColumnProfile,
-    vocab: Vocabulary,
-) -> int | None:
-    """A second attribute the same column feeds (fabric for clothes, material for shoes), or None.
-
-    It must never share a category with the first, score high on its own, and explain values the
-    first cannot (and vice versa): otherwise it is just a near-synonym of the first.
-    """
-    if kinds[a] != KIND_SELECT:
-        return None
-    first = attributes[a].code
-    strong = np.flatnonzero((conf[i] >= SECOND_THRESHOLD) & (fit[i] >= SECOND_MIN_FIT))
-    candidates = [
-        int(b) for b in strong[np.argsort(-conf[i, strong])] if b != a and b not in taken and kinds[b] == KIND_SELECT
-    ]
-    for b in candidates:
-        second = attributes[b].code
-        if any(first in s and second in s for s in leaf_sets.values()):
-            continue
-        index = OptionIndex([attributes[a], attributes[b]])
-        only_first = only_second = 0
-        for value in profile.values:
-            hits = index.hits(vocab.value_readings(value))
-            only_first += 0 in hits and 1 not in hits
-            only_second += 1 in hits and 0 not in hits
-        if only_first and only_second:
-            return int(b)
-    return None
 
 
 def _value_matches(

@@ -51,6 +51,11 @@ NAME_WORDS = (2, 12)
 # ... and that speak of the product: a product name repeats its row's brand or colour, or names an option
 # ("Nike Men Solid Grey Tshirts"); free notes or codes do not.
 NAME_MIN_MENTIONS = 0.5
+# A brand column, whatever its header's language: short repeated words that begin the row's product name on most
+# rows ("Puma" / "Puma Men Grey Tshirt"), the way retail product names are written.
+BRAND_MIN_STARTS = 0.8
+BRAND_MAX_UNIQUE = 0.9
+BRAND_MAX_WORDS = 4
 
 
 def attribute_kind(attribute: AttributeSpec) -> str:
@@ -225,6 +230,7 @@ class ColumnProfile:
     words: float = 0.0  # median number of words of the distinct text values
     mentions: float = 0.0  # share of filled rows whose phrase names an option or another cell of the row (see below)
     decimal: str | None = None
+    starts_names: float = 0.0  # share of filled rows whose product name begins with this cell (see add_name_starts)
     option_hits: dict[int, float] = field(default_factory=dict)  # attribute index -> summed best weight
 
     @classmethod
@@ -272,6 +278,16 @@ class ColumnProfile:
             and self.text >= NAME_MIN_TEXT
             and self.filled >= NAME_MIN_FILLED * self.rows
             and NAME_WORDS[0] <= self.words <= NAME_WORDS[1]
+        )
+
+    @property
+    def begins_names(self) -> bool:
+        """Short words repeated over the rows that begin each row's product name: what a brand column looks like."""
+        return (
+            self.starts_names >= BRAND_MIN_STARTS
+            and self.unique <= BRAND_MAX_UNIQUE
+            and self.text >= NAME_MIN_TEXT
+            and 0 < self.words <= BRAND_MAX_WORDS
         )
 
 
@@ -336,6 +352,24 @@ def add_row_mentions(profiles: list[ColumnProfile], rows: list[dict[str, str]], 
             ):
                 hits += 1
         profile.mentions = hits / filled if filled else 0.0
+
+
+def add_name_starts(profiles: list[ColumnProfile], rows: list[dict[str, str]]) -> None:
+    """Fill ``starts_names`` of the columns of short repeated words, against the columns that look like names."""
+    names = [p.name for p in profiles if p.looks_like_names]
+    if not names:
+        return
+    for profile in profiles:
+        if profile.name in names or profile.unique > BRAND_MAX_UNIQUE or profile.text < NAME_MIN_TEXT:
+            continue
+        starts = filled = 0
+        for row in rows:
+            cell = match_key(cell_text(row.get(profile.name)))
+            if not cell or cell.isdigit():
+                continue
+            filled += 1
+            starts += any(f"{match_key(cell_text(row.get(n)))} ".startswith(f"{cell} ") for n in names)
+        profile.starts_names = starts / filled if filled else 0.0
 
 
 def add_option_hits(profiles: list[ColumnProfile], index: OptionIndex, vocab: Vocabulary) -> None:

@@ -70,6 +70,12 @@ def match_key(text: str) -> str:
     return " ".join(stem_token(t) for t in fold_accents(normalise_text(text)).split())
 
 
+@lru_cache(maxsize=50_000)
+def scripts_of(text: str) -> frozenset[str]:
+    """The writing systems of ``text``'s letters (``"Μάρκα"`` -> GREEK, ``"Farbe"`` -> LATIN), from Unicode names."""
+    return frozenset(unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha())
+
+
 def is_file_name(value: str) -> bool:
     """Values such as ``NW-1.jpg`` or ``https://.../x.png``: image or document references, not attributes."""
     v = value.strip().lower()

@@ -5,6 +5,8 @@ order against attribute names and option labels. The tables live in ``resources/
 (general dictionary vocabulary for DE, FR, ES, IT, NL, PT, SV, PL, DA, NO, CS, TR, FI, HU, RO plus English synonyms;
 a new ``<language>.json`` dropped into the folder is read too); nothing in them is specific to one supplier.
 Each language also lists its single-letter gender codes (``gender_codes``), read per column in ``codes.py``.
+``header_hints`` (English) are header words that often, not always, hold an attribute's values ("department":
+Men/Women as often as Tops/Shoes): they count only when the values agree (``values_alone.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from icaam_desktop.core.mapping.text import fold_accents, match_key, normalise_text, stem_token
+from icaam_desktop.core.mapping.text import fold_accents, match_key, normalise_text, scripts_of, stem_token
 
 # The English synonyms, the currency and placeholder tables; every other ``<code>.json`` in the folder is a language.
 NOT_LANGUAGES = ("en", "currency", "placeholders")
@@ -70,6 +72,9 @@ class Vocabulary:
     header_terms: dict[str, list[str]] = field(default_factory=dict)
     value_terms: dict[str, list[str]] = field(default_factory=dict)
     header_synonyms: dict[str, list[str]] = field(default_factory=dict)
+    # Header words that often, not always, hold an attribute's values ("department": Men/Women, or Tops/Shoes):
+    # a hint that counts only when the column's values are that attribute's options.
+    header_hints: dict[str, list[str]] = field(default_factory=dict)
     value_synonyms: dict[str, list[str]] = field(default_factory=dict)
     colour_modifiers: frozenset[str] = frozenset()
     noise_words: frozenset[str] = frozenset()
@@ -77,6 +82,7 @@ class Vocabulary:
     # language -> its header and value words (normal form), to tell which language a column is written in
     language_words: dict[str, frozenset[str]] = field(default_factory=dict)
     gender_codes: list[CodeSystem] = field(default_factory=list)
+    scripts: frozenset[str] = frozenset()  # the writing systems its words are written in (LATIN)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> Vocabulary:
@@ -87,6 +93,9 @@ class Vocabulary:
         vocab.abbreviations = {_key(k): normalise_text(v) for k, v in english["abbreviations"].items()}
         vocab.header_synonyms = {_key(k): [normalise_text(x) for x in v] for k, v in english["header_synonyms"].items()}
         vocab.value_synonyms = {_key(k): [normalise_text(x) for x in v] for k, v in english["value_synonyms"].items()}
+        vocab.header_hints = {
+            _key(k): [normalise_text(x) for x in v] for k, v in english.get("header_hints", {}).items()
+        }
         vocab.colour_modifiers = frozenset(english.get("colour_modifiers", []))
         vocab.noise_words = frozenset(english.get("noise_words", []))
         vocab.stopwords = frozenset(english.get("stopwords", []))
@@ -108,12 +117,34 @@ class Vocabulary:
                         if english_text not in bucket:
                             bucket.append(english_text)
             vocab.language_words[language] = frozenset(words)
+            vocab.scripts |= {script for word in words for script in scripts_of(word)}
             _add_code_systems(systems, table.get("gender_codes", []), language)
+        vocab.scripts |= {script for key in vocab.header_synonyms for script in scripts_of(key)}
         vocab.gender_codes = [
             CodeSystem(frozenset(notes), dict(codes), "; ".join(dict.fromkeys(n for n in notes.values() if n)))
             for codes, notes in systems.items()
         ]
         return vocab
+
+    def knows_script_of(self, text: str) -> bool:
+        """Whether some table is written in the script of ``text``'s letters (no letters: nothing to say, True)."""
+        return scripts_of(text) <= self.scripts
+
+    def reads_header(self, readings: list[Reading]) -> bool:
+        """Whether a table rewrote the header or has it or one of its words (one read as itself, "UPC", counts)."""
+        if any(r.how.startswith(("abbreviation", "translated", "synonym")) for r in readings):
+            return True
+        base = readings[0].text if readings else ""
+        tables = (self.abbreviations, self.header_terms, self.header_synonyms, self.header_hints)
+        return any(word in table for word in [base, *base.split()] for table in tables)
+
+    def hints(self, readings: list[Reading]) -> dict[str, str]:
+        """Attribute name -> the header word hinting at it ("gender" <- "department"), over all readings."""
+        out: dict[str, str] = {}
+        for reading in readings:
+            for name in self.header_hints.get(reading.text, ()):
+                out.setdefault(name, reading.text)
+        return out
 
     # -- translation -------------------------------------------------------------------------
 

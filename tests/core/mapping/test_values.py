@@ -180,6 +180,26 @@ def test_everyday_words_the_vocabulary_had_missed(taxonomy, attribute, raw, expe
 @pytest.mark.parametrize(
     ("attribute", "raw", "expected"),
     [
+        ("base_colour", "Mittelblau", "blue"),  # German "mittel" (medium) in a compound, like hell- and dunkel-
+        ("base_colour", "mittelgrau", "grey"),
+        ("base_colour", "mellanblå", "blue"),  # Swedish, Dutch and Danish medium shades
+        ("base_colour", "middelblauw", "blue"),
+        ("base_colour", "mellemblå", "blue"),
+        ("pattern", "med tryck", "printed"),  # Swedish "with print"
+        ("pattern", "Tryck", "printed"),
+        ("fabric", "bomull/polyester", "cotton_blend"),  # fibres listed without shares: a blend, as 60/40 is
+        ("fabric", "Cotton/Polyester", "cotton_blend"),
+        ("fabric", "Polyester/Cotton", "cotton_blend"),
+    ],
+)
+def test_medium_shades_swedish_print_and_listed_blends(taxonomy, attribute, raw, expected):
+    match = normalise_value(taxonomy.attributes[attribute], raw)
+    assert match.option_code == expected, match.reasons
+
+
+@pytest.mark.parametrize(
+    ("attribute", "raw", "expected"),
+    [
         ("base_colour", "fekete", "black"),
         ("base_colour", "sötétkék", "navy_blue"),
         ("gender", "Női", "women"),

@@ -30,6 +30,17 @@ def fake_predictions(session, *, status="review"):
     return out
 
 
+def predicted_and_active(window, qtbot):
+    """The demo with predictions, in the active window: the review shortcuts reach it, as for a user."""
+    session = window.controller.session
+    session.set_predictions(fake_predictions(session))
+    window._session_changed(session)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    return session
+
+
 def decisions_in_db(path):
     with sqlite3.connect(path) as conn:
         return conn.execute(
@@ -197,12 +208,7 @@ def test_opening_a_folder_with_two_sheets_asks_which(window, qtbot, tmp_path, mo
 def test_review_with_the_keyboard(window, qtbot, tmp_path):
     from PySide6.QtCore import Qt
 
-    session = window.controller.session
-    session.set_predictions(fake_predictions(session))
-    window._session_changed(session)
-    with qtbot.waitActive(window):  # shortcuts reach the active window only, as for a user
-        window.show()
-        window.activateWindow()
+    session = predicted_and_active(window, qtbot)
     window.grid.setFocus()
     first, second, third = (p.product_id for p in session.products[:3])
     assert window.grid.current_product_id() == first
@@ -457,12 +463,7 @@ def test_enter_in_a_value_editor_saves_the_value_and_does_not_accept_the_product
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    session = window.controller.session
-    session.set_predictions(fake_predictions(session))
-    window._session_changed(session)
-    with qtbot.waitActive(window):  # shortcuts reach the active window only, as for a user
-        window.show()
-        window.activateWindow()
+    session = predicted_and_active(window, qtbot)
     pid = session.products[2].product_id
     window.grid.select_product(pid)
     model, table = window.panel.attributes, window.panel.table

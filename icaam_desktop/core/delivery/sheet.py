@@ -19,7 +19,7 @@ from pathlib import Path
 import charset_normalizer
 
 from icaam_desktop.core.delivery.model import SHEET_NOTE, DeliveryError, SheetInfo
-from icaam_desktop.core.delivery.workbook import filled_cells, read_xlsx
+from icaam_desktop.core.delivery.workbook import TABLE_CELLS, filled_cells, read_xlsx
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 SHEET_SUFFIXES = (".csv", ".tsv", ".txt", *WORKBOOK_SUFFIXES)
@@ -270,21 +270,19 @@ class _StoppedAt(Exception):
 _HEADER_LOOKAHEAD = 25  # records read before the header is chosen: title blocks are a few lines
 
 
-TITLE_CELLS = 2  # a title line above the header fills at most this many cells ("Price list 2026", "Supplier: X")
-
-
 def header_index(records: list[list[str]]) -> int:
     """Which of the first non-blank records is the header: title lines at its top are skipped.
 
-    A title line fills at most ``TITLE_CELLS`` cells while the table below is at least twice as wide.
+    A title line ("Price list 2026", "Supplier: X") fills fewer than ``TABLE_CELLS`` cells while the table
+    below is at least twice as wide.
     Only leading title lines are skipped: a wide row further down (a name with an unquoted delimiter) or
     a header with some blank names never moves the header."""
     counts = [filled_cells(record) for record in records]
     widest = max(counts, default=0)
     skip = 0
-    while skip < len(counts) - 1 and counts[skip] <= TITLE_CELLS and 2 * counts[skip] < widest:
+    while skip < len(counts) - 1 and counts[skip] < TABLE_CELLS and 2 * counts[skip] < widest:
         skip += 1
-    return skip if skip < len(counts) and counts[skip] > TITLE_CELLS else 0
+    return skip if skip < len(counts) and counts[skip] >= TABLE_CELLS else 0
 
 
 def _with_header_found(records, warnings: list[str]):

@@ -64,7 +64,7 @@ def read_xlsx(data: bytes, *, shown: str) -> tuple[list[tuple[int, list[str]]], 
     return tables[best][1], warnings
 
 
-TABLE_CELLS = 3  # a product table's rows fill at least this many cells; lookup lists and notes fill fewer
+TABLE_CELLS = 3  # a product table's rows (and header) fill at least this many cells; titles, lookup lists fewer
 
 
 def filled_cells(cells: list[str]) -> int:

@@ -19,7 +19,7 @@ from icaam_desktop.core.mapping.model import (
     ValueMatch,
 )
 from icaam_desktop.core.mapping.placeholders import cell_text
-from icaam_desktop.core.mapping.products import fill_products
+from icaam_desktop.core.mapping.products import column_profiles, fill_products
 from icaam_desktop.core.mapping.signals import (
     KIND_PRICE,
     KIND_TEXT,
@@ -94,9 +94,8 @@ def map_delivery(
     categories = {pid: code for pid, code in (categories or {}).items() if code in taxonomy.categories}
 
     progress(0, STEPS, "profiling columns")
-    rows = [p.row for p in delivery.products]
     columns = list(delivery.sheet.columns)
-    profiles = {c: ColumnProfile.build(c, [r.get(c, "") for r in rows]) for c in columns}
+    profiles = column_profiles(delivery, columns)
     _check(cancel)
 
     progress(1, STEPS, "scoring columns")

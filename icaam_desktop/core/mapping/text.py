@@ -40,6 +40,7 @@ _UNDECOMPOSABLE = str.maketrans(
         "œ": "oe",
         "ı": "i",
         "þ": "th",
+        "ς": "σ",  # Greek final sigma: "ΜΑΥΡΟΣ" and a word cut from a longer one end in σ
         "Ł": "L",
         "Ø": "O",
         "Đ": "D",
@@ -49,12 +50,57 @@ _UNDECOMPOSABLE = str.maketrans(
 )
 
 
+# The kana voicing marks (ブ = フ + ゛) are combining marks to Unicode, but they change the sound, not an accent.
+_KEPT_MARKS = frozenset("\u3099\u309a")
+
+
 @lru_cache(maxsize=200_000)
 def fold_accents(text: str) -> str:
-    """``"weiß ärmellos"`` -> ``"weiss armellos"``, ``"żółty"`` -> ``"zolty"``: for suppliers that drop accents or type ASCII."""
+    """``"weiß ärmellos"`` -> ``"weiss armellos"``, ``"żółty"`` -> ``"zolty"``: for suppliers that drop accents or type ASCII.
+
+    Kana keep their voicing marks, and Korean syllables are put back together after the decomposition.
+    """
     text = text.translate(_UNDECOMPOSABLE)
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = "".join(ch for ch in decomposed if ch in _KEPT_MARKS or not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", folded) if not folded.isascii() else folded
+
+
+# Scripts written without spaces between words (Chinese, Japanese) or with suffixes glued on (Korean 남성용).
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def has_unspaced_script(text: str) -> bool:
+    """Whether ``text`` has Chinese, Japanese or Korean letters, whose words need not be separated by spaces."""
+    return bool(_UNSPACED.search(text))
+
+
+def segment_unspaced(token: str, words: dict[str, list[str]] | frozenset[str], *, longest: int = 8) -> list[str] | None:
+    """``"男士t恤"`` -> ``["男士", "t恤"]``: a Chinese/Japanese/Korean run cut into known words, longest first from the left.
+
+    Letters between known words stay as one piece; None when no known word was found. Single Latin letters never count
+    as a word, a single ideograph (黑, 男) does.
+    """
+    if not has_unspaced_script(token):
+        return None
+    pieces: list[str] = []
+    unknown, hits, i = "", 0, 0
+    while i < len(token):
+        for n in range(min(longest, len(token) - i), 0, -1):
+            piece = token[i : i + n]
+            if piece in words and (n > 1 or has_unspaced_script(piece)):
+                if unknown:
+                    pieces.append(unknown)
+                    unknown = ""
+                pieces.append(piece)
+                hits, i = hits + 1, i + n
+                break
+        else:
+            unknown += token[i]
+            i += 1
+    if unknown:
+        pieces.append(unknown)
+    return pieces if hits else None
 
 
 def stem_token(token: str) -> str:

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from icaam_desktop.core.mapping.text import fold_accents, match_key, normalise_text, scripts_of, stem_token
+from icaam_desktop.core.mapping.text import (
+    fold_accents,
+    match_key,
+    normalise_text,
+    scripts_of,
+    segment_unspaced,
+    stem_token,
+)
 
 # The English synonyms, the currency and placeholder tables; every other ``<code>.json`` in the folder is a language.
 NOT_LANGUAGES = ("en", "currency", "placeholders")
@@ -178,6 +185,11 @@ class Vocabulary:
                     break
             else:
                 compound = self._split_compound(tokens[i], table)
+                pieces = None if compound else segment_unspaced(tokens[i], table)
+                if pieces:
+                    # A lone unknown letter beside known words is a suffix or particle (남성용 "for men", 黑色 "black colour").
+                    kept = [table[p][0] if p in table else p for p in pieces if p in table or len(p) > 1]
+                    compound = " ".join(kept)
                 out.append(compound or tokens[i])
                 hits += compound is not None
                 i += 1

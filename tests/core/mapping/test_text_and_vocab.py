@@ -166,3 +166,37 @@ def test_a_code_beside_a_label_is_read_after_the_whole_value():
     readings = value_readings("Kids - Boys")
     assert readings[0] == "kids boys"
     assert readings.index("boys") > 0
+
+
+def test_words_of_unspaced_scripts_are_found_inside_a_run(tmp_path):
+    """Chinese and Japanese write words without spaces; Korean glues suffixes on (남성용 = for men)."""
+    import json
+    import shutil
+
+    from icaam_desktop.core.mapping.vocab import Vocabulary, vocab_dir
+
+    shutil.copy(vocab_dir() / "en.json", tmp_path / "en.json")
+    tables = {
+        "zh": {"headers": {"颜色": "colour", "商品": "product", "名称": "name"}, "values": {"男士": "men", "t恤": "t-shirt", "黑": "black"}},
+        "ja": {"headers": {"カラー": "colour"}, "values": {"ブラック": "black", "フラット": "flat"}},
+        "ko": {"headers": {"색상": "colour"}, "values": {"남성": "men"}},
+    }
+    for language, table in tables.items():
+        (tmp_path / f"{language}.json").write_text(json.dumps({"language": language, **table}), encoding="utf-8")
+    vocab = Vocabulary.load(tmp_path)
+
+    def values(text):
+        return [r.text for r in vocab.value_readings(text)]
+
+    assert "men t shirt" in values("男士T恤")
+    assert "black" in values("黑")
+    assert "product colour" in [r.text for r in vocab.header_readings("商品颜色")]
+    assert "product name" in [r.text for r in vocab.header_readings("商品名称")]
+    # The voicing mark tells ブ (bu) from フ (fu): black is not flat.
+    assert "black" in values("ブラック") and "flat" not in values("ブラック")
+    assert "men" in values("남성용")  # the suffix 용 (for) is dropped beside a known word
+    assert "colour" in [r.text for r in vocab.header_readings("색상")]
+
+
+def test_greek_final_sigma_and_capitals_fold_to_one_key():
+    assert fold_accents(normalise_text("ΜΑΎΡΟΣ")) == fold_accents(normalise_text("μαύρος")) == "μαυροσ"

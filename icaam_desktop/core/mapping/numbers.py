@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -87,7 +88,8 @@ class CurrencyTable:
         for symbol, pattern in self._symbol_patterns:
             if pattern.search(lowered):
                 return self.symbols[symbol]
-        tokens = normalise_text(text).split()
+        # "12900円", "12,900원": a currency word glued to the number is a word of its own.
+        tokens = _LETTER_DIGIT.sub(" ", normalise_text(text)).split()
         for token in tokens:
             if token in self.symbols:
                 return self.symbols[token]
@@ -98,6 +100,7 @@ class CurrencyTable:
 
 
 _CAPITAL_CODE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
 @lru_cache(maxsize=4)
@@ -150,7 +153,8 @@ def cell_decimal_separator(number_text: str) -> str | None:
 
 def parse_number(raw: str, *, decimal: str | None = None, currencies: CurrencyTable | None = None) -> ParsedNumber:
     """Read ``raw`` as a number; ``decimal`` is the column's separator for ambiguous cells like ``1,049``."""
-    text = (raw or "").strip()
+    # Full-width digits and signs (￥１２,９００, typed on a Japanese or Chinese keyboard) read as their ASCII forms.
+    text = unicodedata.normalize("NFKC", raw or "").strip()
     if not text:
         return ParsedNumber(raw, None, problem="empty")
     table = currencies or currency_table()

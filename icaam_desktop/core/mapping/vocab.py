@@ -2,7 +2,8 @@
 
 Headers and values are read into *readings*: candidate English phrases with a weight, tried in
 order against attribute names and option labels. The tables live in ``resources/vocab/*.json``
-(general dictionary vocabulary for DE, FR, ES, IT, NL, PT, SV, PL, DA, NO, CS, TR, FI, HU, RO plus English synonyms;
+(general dictionary vocabulary for DE, FR, ES, IT, NL, PT, SV, PL, DA, NO, CS, SK, HR, SL, TR, FI, HU, RO, EL, RU,
+UK, BG, ZH, JA, KO plus English synonyms;
 a new ``<language>.json`` dropped into the folder is read too); nothing in them is specific to one supplier.
 Each language also lists its single-letter gender codes (``gender_codes``), read per column in ``codes.py``.
 ``header_hints`` (English) are header words that often, not always, hold an attribute's values ("department":

@@ -171,3 +171,24 @@ def test_a_currency_code_in_lower_case_is_a_word_unless_it_stands_alone():
     assert table.find("Preis € (try on)") == "EUR"
     assert table.find("price for all sizes") is None
     assert table.find("12,50 usd") == "USD" and table.find("Prix CHF") == "CHF"
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "currency"),
+    [
+        ("12,900원", 12900.0, "KRW"),  # the currency word glued to the number
+        ("12900円", 12900.0, "JPY"),
+        ("１２９００円", 12900.0, "JPY"),  # full-width digits from a Japanese keyboard
+        ("￥1,299.00", 1299.0, "JPY"),  # full-width yen sign
+        ("129.00元", 129.0, "CNY"),
+        ("1 299,00 руб.", 1299.0, "RUB"),
+    ],
+)
+def test_east_asian_and_russian_prices(raw, value, currency):
+    parsed = parse_number(raw)
+    assert (parsed.value, parsed.currency, parsed.problem) == (pytest.approx(value), currency, "")
+
+
+def test_a_yuan_header_says_which_yen_sign_is_meant(taxonomy, make_delivery):
+    found = prices(taxonomy, make_delivery, "建议零售价（元）", ["¥129.00", "¥89.50", "¥1,299.00"])
+    assert all(value and any("converted CNY->INR" in p for p in problems) for value, problems in found)

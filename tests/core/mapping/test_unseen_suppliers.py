@@ -1,6 +1,6 @@
 """Supplier sheets the vocabulary was not written for: French, Spanish, Italian, Dutch, Portuguese, Swedish,
 Polish (also typed without diacritics), Danish, Czech, Turkish, Hungarian, Romanian, German with supplier codes,
-and terse English feeds; and a sheet in a language the vocabulary does not know at all.
+terse English feeds, Greek, Russian, Ukrainian, Bulgarian, Chinese, Japanese, Korean, Slovak, Croatian and Slovene; and a sheet in a language the vocabulary does not know at all.
 
 Hand-made sheets in the shape of a real delivery (id, department, name, brand, price, enumerated attributes,
 image), with other header styles and abbreviations than the dev suppliers. Every column must land right.
@@ -142,6 +142,78 @@ SHEETS = {
         "|Uni;Streifen;Karo;Print|Kurzarm;Langarm;Ohne Arm|Normal;Schmal;Weit|Rundhals;V-Neck;Polo"
         "|Herren;Damen;Jungen;Mädchen;Unisex|FS24;HW24;FS25;HW23|Freizeit;Sport;Abend;Business"
         "|1.299,00 €;12,50 €;45,00 €|HAKA;DOB;Taschen",
+    ),
+    # Greek, Cyrillic (Russian, Ukrainian, Bulgarian), Chinese, Japanese and Korean scripts, and three more Slavic
+    # languages in Latin script; written from general knowledge of how shops label these, not from the tables.
+    "el": (
+        "Κωδικός είδους|Τμήμα|Ονομασία προϊόντος|Μάρκα|Τιμή (€)|Χρώμα|Υλικό|Σχέδιο|Μήκος μανικιού|Εφαρμογή|Λαιμόκοψη|Φύλο|Εποχή|Περίσταση|Φωτογραφία",
+        "Μαύρο;Λευκό;Μπλε ναυτικό;Γκρι;Κόκκινο|Βαμβάκι;Πολυεστέρας;Μαλλί;Δέρμα;Συνθετικό δέρμα;Καμβάς|Μονόχρωμο;Ριγέ;Καρό;Εμπριμέ"
+        "|Κοντό μανίκι;Μακρύ μανίκι;Αμάνικο|Κανονική;Στενή;Φαρδιά|Στρογγυλή λαιμόκοψη;Λαιμόκοψη V;Γιακάς πόλο"
+        "|Ανδρικό;Γυναικείο;Αγόρι;Κορίτσι;Unisex|Άνοιξη;Καλοκαίρι;Φθινόπωρο;Χειμώνας|Καθημερινό;Αθλητικό;Πάρτι;Γραφείο"
+        "|12,50 €;1.299,00 €;45,00 €|Ανδρικά ρούχα;Γυναικεία παπούτσια;Τσάντες",
+    ),
+    "ru": (
+        "Артикул|Отдел|Наименование|Бренд|Цена, руб.|Цвет|Материал|Узор|Длина рукава|Посадка|Вырез|Пол|Сезон|Назначение|Фото",
+        "Чёрный;Белый;Тёмно-синий;Серый;Красный|Хлопок;Полиэстер;Шерсть;Кожа;Искусственная кожа;Текстиль"
+        "|Однотонный;В полоску;В клетку;С принтом|Короткий рукав;Длинный рукав;Без рукавов|Прямая;Приталенная;Свободная"
+        "|Круглый вырез;V-образный вырез;Воротник поло|Мужской;Женский;Для мальчиков;Для девочек;Унисекс"
+        "|Весна;Лето;Осень;Зима|Повседневный;Спортивный;Вечерний;Офисный|1 299,00 руб.;12,50 руб.;450 руб."
+        "|Мужская одежда;Женская обувь;Сумки",
+    ),
+    "uk": (
+        "Артикул|Відділ|Назва товару|Бренд|Ціна, грн|Колір|Матеріал|Візерунок|Довжина рукава|Крій|Виріз|Стать|Сезон|Призначення|Фото",
+        "Чорний;Білий;Темно-синій;Сірий;Червоний|Бавовна;Поліестер;Вовна;Шкіра;Штучна шкіра;Текстиль"
+        "|Однотонний;У смужку;У клітинку;З принтом|Короткий рукав;Довгий рукав;Без рукавів|Прямий;Приталений;Вільний"
+        "|Круглий виріз;V-подібний виріз;Комір поло|Чоловічий;Жіночий;Для хлопчиків;Для дівчаток;Унісекс"
+        "|Весна;Літо;Осінь;Зима|Повсякденний;Спортивний;Вечірній;Офісний|1 299,00 грн;12,50 грн;450 грн"
+        "|Чоловічий одяг;Жіноче взуття;Сумки",
+    ),
+    "bg": (
+        "Код на артикул|Отдел|Наименование|Марка|Цена (лв.)|Цвят|Материя|Десен|Дължина на ръкава|Кройка|Деколте|Пол|Сезон|Повод|Снимка",
+        "Черен;Бял;Тъмносин;Сив;Червен|Памук;Полиестер;Вълна;Кожа;Изкуствена кожа;Текстил|Едноцветен;На райета;На каре;С щампа"
+        "|Къс ръкав;Дълъг ръкав;Без ръкави|Стандартна;Вталена;Свободна|Обло деколте;V-образно деколте;Яка поло"
+        "|Мъже;Жени;Момчета;Момичета;Унисекс|Пролет;Лято;Есен;Зима|Ежедневен;Спортен;Парти;Офис"
+        "|1 299,00 лв.;12,50 лв.;45 лв.|Мъжко облекло;Дамски обувки;Чанти",
+    ),
+    "zh": (
+        "货号|部门|商品名称|品牌|零售价（元）|颜色|材质|图案|袖长|版型|领型|性别|季节|场合|图片",
+        "黑色;白色;藏青色;灰色;红色|棉;聚酯纤维;羊毛;真皮;人造革;帆布|纯色;条纹;格子;印花|短袖;长袖;无袖|常规;修身;宽松"
+        "|圆领;V领;POLO领|男;女;男童;女童;中性|春季;夏季;秋季;冬季|休闲;运动;派对;通勤|¥129.00;¥1,299.00;¥45.00"
+        "|男装上衣;女鞋;箱包",
+    ),
+    "ja": (
+        "品番|部門|商品名|ブランド|価格(税込)|カラー|素材|柄|袖丈|シルエット|ネックライン|性別|シーズン|用途|画像",
+        "ブラック;ホワイト;ネイビー;グレー;レッド|綿;ポリエステル;ウール;牛革;合成皮革;キャンバス|無地;ストライプ;チェック;プリント"
+        "|半袖;長袖;ノースリーブ|レギュラー;スリム;ゆったり|クルーネック;Vネック;ポロカラー"
+        "|メンズ;レディース;男の子;女の子;ユニセックス|春;夏;秋;冬|カジュアル;スポーツ;パーティー;オフィス"
+        "|¥1,299;¥12,500;4500円|メンズ トップス;レディース シューズ;バッグ",
+    ),
+    "ko": (
+        "상품코드|부서|상품명|브랜드|판매가(원)|색상|소재|패턴|소매 길이|핏|넥라인|성별|시즌|용도|이미지",
+        "블랙;화이트;네이비;그레이;레드|면;폴리에스터;울;가죽;인조가죽;캔버스|무지;스트라이프;체크;프린트|반팔;긴팔;민소매"
+        "|레귤러;슬림;루즈|라운드넥;브이넥;폴로 칼라|남성;여성;남아;여아;공용|봄;여름;가을;겨울|캐주얼;스포츠;파티;오피스"
+        "|12,900원;129,000원;45,000원|남성 상의;여성 신발;가방",
+    ),
+    "sk": (
+        "Kód tovaru|Oddelenie|Názov produktu|Značka|Cena (€)|Farba|Materiál|Vzor|Dĺžka rukáva|Strih|Výstrih|Pohlavie|Sezóna|Príležitosť|Obrázok",
+        "Čierna;Biela;Tmavomodrá;Sivá;Červená|Bavlna;Polyester;Vlna;Koža;Umelá koža;Plátno|Jednofarebný;Pruhovaný;Kockovaný;Potlač"
+        "|Krátky rukáv;Dlhý rukáv;Bez rukávov|Klasický;Úzky;Voľný|Okrúhly výstrih;Výstrih do V;Polo golier"
+        "|Muži;Ženy;Chlapci;Dievčatá;Unisex|Jar;Leto;Jeseň;Zima|Voľný čas;Šport;Párty;Kancelária"
+        "|12,50 €;1 299,00 €;45 €|Pánske oblečenie;Dámska obuv;Tašky",
+    ),
+    "hr": (
+        "Šifra artikla|Odjel|Naziv proizvoda|Marka|Cijena (€)|Boja|Materijal|Uzorak|Duljina rukava|Kroj|Izrez|Spol|Sezona|Prigoda|Slika",
+        "Crna;Bijela;Tamnoplava;Siva;Crvena|Pamuk;Poliester;Vuna;Koža;Umjetna koža;Platno|Jednobojno;Prugasto;Karirano;S printom"
+        "|Kratki rukav;Dugi rukav;Bez rukava|Klasični;Uski;Široki|Okrugli izrez;V-izrez;Polo ovratnik"
+        "|Muškarci;Žene;Dječaci;Djevojčice;Unisex|Proljeće;Ljeto;Jesen;Zima|Casual;Sport;Zabava;Ured"
+        "|12,50 €;1.299,00 €;45 €|Muška odjeća;Ženska obuća;Torbe",
+    ),
+    "sl": (
+        "Šifra izdelka|Oddelek|Naziv izdelka|Znamka|Cena (€)|Barva|Material|Vzorec|Dolžina rokava|Kroj|Izrez|Spol|Sezona|Priložnost|Slika",
+        "Črna;Bela;Temno modra;Siva;Rdeča|Bombaž;Poliester;Volna;Usnje;Umetno usnje;Platno|Enobarvno;Črtasto;Karirasto;Potiskano"
+        "|Kratki rokavi;Dolgi rokavi;Brez rokavov|Klasičen;Ozek;Ohlapen|Okrogel izrez;V-izrez;Polo ovratnik"
+        "|Moški;Ženske;Dečki;Deklice;Unisex|Pomlad;Poletje;Jesen;Zima|Vsakdanje;Šport;Zabava;Pisarna"
+        "|12,50 €;1.299,00 €;45 €|Moška oblačila;Ženska obutev;Torbe",
     ),
 }
 

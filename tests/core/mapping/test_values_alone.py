@@ -11,7 +11,8 @@ from icaam_desktop.core.mapping.values_alone import UNREAD_CONFIDENCE, carried_b
 from icaam_desktop.core.mapping.vocab import Reading, default_vocabulary
 
 BRANDS = ["Puma", "Nike", "United Colors of Benetton", "Wrangler", "Flying Machine"]
-GREEK_COLOURS = ["Λευκό", "Μαύρο", "Μπλε", "Γκρι", "Πράσινο"]
+# Georgian: a language with no table in resources/vocab (Mkhedruli script).
+GEORGIAN_COLOURS = ["თეთრი", "შავი", "ლურჯი", "ნაცრისფერი", "მწვანე"]
 
 
 def matches(result, column: str):
@@ -35,17 +36,17 @@ def test_a_named_gender_column_still_wins_over_a_department_column(taxonomy, mak
     assert [m.attribute for m in matches(result, "Dept")] == [None]
 
 
-def greek_sheet(make_delivery, genders: list[str]):
-    header = ["Κωδικός", "Περιγραφή", "Μάρκα", "Χρώμα", "Φύλο"]
+def georgian_sheet(make_delivery, genders: list[str]):
+    header = ["კოდი", "აღწერა", "ბრენდი", "ფერი", "სქესი"]
     rows = []
     for i in range(30):
         brand = BRANDS[i % len(BRANDS)]
         rows.append(
             [
-                f"GR-{i}",
-                f"{brand} Γυναικείο μπλουζάκι {i}",
+                f"GE-{i}",
+                f"{brand} ქალის მაისური {i}",
                 brand,
-                GREEK_COLOURS[i % len(GREEK_COLOURS)],
+                GEORGIAN_COLOURS[i % len(GEORGIAN_COLOURS)],
                 genders[i % len(genders)],
             ]
         )
@@ -53,17 +54,17 @@ def greek_sheet(make_delivery, genders: list[str]):
 
 
 def test_latin_values_under_a_header_in_a_language_without_vocabulary(taxonomy, make_delivery):
-    result = map_delivery(greek_sheet(make_delivery, ["Men", "Women", "Unisex"]), taxonomy, use_embeddings=False)
-    [gender] = matches(result, "Φύλο")
+    result = map_delivery(georgian_sheet(make_delivery, ["Men", "Women", "Unisex"]), taxonomy, use_embeddings=False)
+    [gender] = matches(result, "სქესი")
     assert gender.attribute == "gender"
     assert gender.reasons[0].startswith("header not understood (no vocabulary for its language); values alone")
-    [brand] = matches(result, "Μάρκα")  # brand names that begin the product names, repeated over the rows
+    [brand] = matches(result, "ბრენდი")  # brand names that begin the product names, repeated over the rows
     assert brand.attribute == "brand" and any("begin the product names" in r for r in brand.reasons)
 
 
 def test_no_counterpart_for_a_header_nothing_read_is_unsure_and_says_why(taxonomy, make_delivery):
-    result = map_delivery(greek_sheet(make_delivery, ["Ανδρικό", "Γυναικείο"]), taxonomy, use_embeddings=False)
-    for column in ("Χρώμα", "Φύλο"):
+    result = map_delivery(georgian_sheet(make_delivery, ["მამაკაცის", "ქალის"]), taxonomy, use_embeddings=False)
+    for column in ("ფერი", "სქესი"):
         [match] = matches(result, column)
         assert match.attribute is None and match.confidence <= UNREAD_CONFIDENCE
         assert match.reasons[0].startswith("header not understood (no vocabulary for its language)")

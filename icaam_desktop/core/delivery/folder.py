@@ -15,8 +15,17 @@ from icaam_desktop.core.delivery.columns import (
     image_key_column,
     prefer_article_number,
 )
+from icaam_desktop.core.delivery.formats import READABLE_SUFFIXES, suffixes_text
 from icaam_desktop.core.delivery.join import ImageIndex, find_images, join_images, looks_like_image_name
-from icaam_desktop.core.delivery.model import Delivery, DeliveryError, ImageFile, Product, SheetChoiceError, SheetInfo
+from icaam_desktop.core.delivery.model import (
+    SHEET_NOTE,
+    Delivery,
+    DeliveryError,
+    ImageFile,
+    Product,
+    SheetChoiceError,
+    SheetInfo,
+)
 from icaam_desktop.core.delivery.sheet import SheetRow, find_sheets, read_sheet
 from icaam_desktop.core.images import inspect_image
 from icaam_desktop.core.jobs import CancelToken, Progress, no_progress
@@ -171,18 +180,20 @@ def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tu
         return info, rows
     candidates = find_sheets(root)
     if not candidates:
-        raise SheetChoiceError(f"no product sheet (.csv, .tsv, .txt or .xlsx) found in {root}")
+        raise SheetChoiceError(f"no product sheet ({suffixes_text(READABLE_SUFFIXES)}) found in {root}")
     if len(candidates) == 1:
         info, rows = read_sheet(candidates[0], root=root)
         info.candidates, info.selection = candidates, "the only sheet in the folder"
         return info, rows
 
     tables: list[_Candidate] = []
+    unread: list[str] = []  # why each file that is not a table could not be read
     for path in candidates:
         try:
             info, rows = read_sheet(path, root=root)
-        except DeliveryError:
-            continue  # an empty or unreadable extra file is not the product sheet
+        except DeliveryError as exc:
+            unread.append(str(exc))  # an empty or unreadable extra file is not the product sheet
+            continue
         if len(info.columns) >= 2 and rows:
             depth = len(path.relative_to(root).parts)
             tables.append(_Candidate(path, info, rows, depth, *_image_coverage(rows, index)))
@@ -190,6 +201,7 @@ def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tu
         raise SheetChoiceError(
             f"none of the {len(candidates)} sheets in {root.name} is a table with rows: "
             + ", ".join(rel_path(p, root) for p in candidates)
+            + "".join(f"; {why}" for why in unread)
             + ". Pass sheet= (CLI: --sheet PATH) to pick one."
         )
     reasons = []
@@ -218,6 +230,8 @@ def _choose_sheet(root: Path, sheet: Path | str | None, index: ImageIndex) -> tu
         )
     chosen = remaining[0]
     chosen.info.candidates = candidates
+    # Said, not silently dropped: an .xls or Numbers file next to the CSV may be the newer product list.
+    chosen.info.warnings.extend(f"{SHEET_NOTE}not read: {why}" for why in unread)
     if chosen.coverage > 0:
         reasons[0] = f"points at {chosen.coverage:.0%} of the folder's images"
     chosen.info.selection = f"chosen from {len(candidates)} sheets: it " + ", ".join(reasons or ["is the only table"])

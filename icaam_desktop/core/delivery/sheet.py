@@ -1,7 +1,8 @@
 """Reading a supplier's product sheet: encoding, delimiter, header clean-up and ragged rows.
 
-Suppliers export from Excel, ERP systems and hand-written scripts, so a sheet may be UTF-8 with or
-without a BOM, UTF-16, or Windows-1252; separated by commas, semicolons, tabs or pipes; with
+Suppliers export from Excel, LibreOffice, ERP systems and hand-written scripts, so a sheet may be a
+workbook (.xlsx, .ods) or text: UTF-8 with or without a BOM, UTF-16, or a Windows or Shift_JIS code
+page; separated by commas, semicolons, tabs or pipes; with
 newlines inside quoted cells, repeated or blank headers and rows of the wrong length. Every fix-up
 made here is recorded as a warning so the user can see what was assumed.
 """
@@ -11,18 +12,31 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import charset_normalizer
 
+from icaam_desktop.core.delivery.formats import (
+    ODS,
+    READABLE_SUFFIXES,
+    UNREADABLE_SUFFIXES,
+    XLSX,
+    sheet_format,
+    unreadable_by_name,
+)
 from icaam_desktop.core.delivery.model import SHEET_NOTE, DeliveryError, SheetInfo
+from icaam_desktop.core.delivery.opendocument import read_ods
 from icaam_desktop.core.delivery.workbook import TABLE_CELLS, filled_cells, read_xlsx
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-SHEET_SUFFIXES = (".csv", ".tsv", ".txt", *WORKBOOK_SUFFIXES)
+# Every file taken for a product sheet: the readable ones, and those whose format gets its own message.
+SHEET_SUFFIXES = (*READABLE_SUFFIXES, *UNREADABLE_SUFFIXES)
+# Apple's document bundles are folders: a sheet (.numbers), never a folder of product photos (their previews).
+_BUNDLE_SUFFIXES = (".numbers",)
 DELIMITERS = (",", ";", "\t", "|")
 
 _BOMS = (
@@ -60,10 +74,11 @@ def walk_files(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path]]:
     found = []
     inside = Path(root).resolve()
     for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not is_hidden((d,))]
+        bundles = [d for d in dirs if os.path.splitext(d)[1].lower() in _BUNDLE_SUFFIXES]
+        dirs[:] = [d for d in dirs if not is_hidden((d,)) and d not in bundles]
         base = Path(folder)
         rel_base = base.relative_to(root).as_posix()
-        for name in files:
+        for name in files + bundles:
             if is_hidden((name,)) or os.path.splitext(name)[1].lower() not in suffixes:
                 continue
             rel = name if rel_base == "." else f"{rel_base}/{name}"
@@ -74,7 +89,7 @@ def walk_files(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path]]:
 
 
 def find_sheets(root: Path) -> list[Path]:
-    """Every .csv/.tsv/.txt/.xlsx file under ``root`` at any depth (case-insensitive), outside hidden folders."""
+    """Every sheet file (``SHEET_SUFFIXES``) under ``root`` at any depth (case-insensitive), outside hidden folders."""
     found = walk_files(root, SHEET_SUFFIXES)
     return [path for rel, path in sorted(found, key=lambda item: (item[0].count("/"), item[0].lower()))]
 
@@ -100,12 +115,15 @@ def decode_sheet(data: bytes) -> tuple[str, str]:
         text, encoding = data.decode("latin-1"), "latin-1"
     else:
         text, encoding = str(best), codecs.lookup(best.encoding).name
-    return _fewer_broken_words(data, text, encoding)
+    return _fewer_implausible_words(data, text, encoding)
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-# Single-byte code pages tried when the first reading breaks words, most common first (ties keep the earlier).
-_FALLBACK_CODE_PAGES = ("cp1252", "cp1250", "cp1257", "iso-8859-15", "iso-8859-2")
+# Code pages tried when the first reading breaks words, most common first (ties keep the earlier).
+_FALLBACK_CODE_PAGES = ("cp1252", "cp1250", "cp1251", "cp1257", "iso-8859-15", "iso-8859-2", "cp932", "gb18030")
+_NON_ASCII_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f\W\d_][^\W\d_]*")
+_MAX_WORDS_JUDGED = 5_000
+_EAST_ASIAN = ("CJK", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA", "HANGUL", "FULLWIDTH", "HALFWIDTH")
 
 
 def _broken_words(text: str) -> int:
@@ -117,10 +135,49 @@ def _broken_words(text: str) -> int:
     return count
 
 
-def _fewer_broken_words(data: bytes, text: str, encoding: str) -> tuple[str, str]:
-    """A short Central-European sheet (cp1250) often scores as cp1252 or Baltic; where the chosen reading
-    breaks words with symbols and another common code page reads them as letters, take that one."""
-    broken = _broken_words(text)
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "").split(" ")[0]
+    return "EAST_ASIAN" if name in _EAST_ASIAN else name
+
+
+def _odd_words(text: str) -> int:
+    """Words no language writes, the marks of a wrong code page: letters of two scripts in one word
+    (``Biaіy``: Polish read as Cyrillic), or a Latin word made only of accented letters (``Øàïêà``: Russian
+    ``Шапка`` read as cp1252). ASCII letters go with any Latin or East Asian word (``Tシャツ``)."""
+    count = 0
+    for n, match in enumerate(_NON_ASCII_WORD.finditer(text)):
+        if n >= _MAX_WORDS_JUDGED:
+            break
+        count += _is_odd_word(match.group())
+    return count
+
+
+def _is_odd_word(word: str) -> bool:
+    scripts = {_script(ch) for ch in word if not ch.isascii()}
+    if any(ch.isascii() for ch in word):
+        return not scripts <= {"LATIN", "EAST_ASIAN"}
+    if len(scripts) > 1:
+        return True
+    if scripts == {"LATIN"}:
+        return len(word) >= 3
+    # Cyrillic or Greek with a capital after a small letter (ГыіЖ): double-byte Chinese read one byte at a time.
+    return scripts <= {"CYRILLIC", "GREEK"} and any(a.islower() and b.isupper() for a, b in itertools.pairwise(word))
+
+
+# cp1252's readings of bytes that lead Shift_JIS characters (0x83 0x88 0x98: katakana, kanji): "ƒ" "ˆ" "˜" are
+# a florin sign and two modifier letters that no product text uses.
+_SHIFT_JIS_LEADS = re.compile("[\u0192\u02c6\u02dc]")
+
+
+def _implausible_words(text: str) -> int:
+    return _broken_words(text) + _odd_words(text) + len(_SHIFT_JIS_LEADS.findall(text, 0, _SNIFF_CHARS))
+
+
+def _fewer_implausible_words(data: bytes, text: str, encoding: str) -> tuple[str, str]:
+    """A short sheet gives a detector little to go on: Central-European (cp1250) scores as cp1252 or Baltic,
+    Russian as cp1252 or cp1250. Where the chosen reading has words no language writes (symbols inside words,
+    mixed scripts, all-accented Latin words) and another common code page reads fewer, take that one."""
+    broken = _implausible_words(text)
     if broken == 0:
         return text, encoding
     for candidate in _FALLBACK_CODE_PAGES:
@@ -130,7 +187,7 @@ def _fewer_broken_words(data: bytes, text: str, encoding: str) -> tuple[str, str
             continue
         if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in other):
             continue
-        other_broken = _broken_words(other)
+        other_broken = _implausible_words(other)
         if other_broken < broken:
             text, encoding, broken = other, candidate, other_broken
     return text, encoding
@@ -377,12 +434,24 @@ def read_sheet(path: Path, *, root: Path | None = None) -> tuple[SheetInfo, list
     error: it yields no rows and a warning.
     """
     shown = _shown(path, root)
+    unreadable = unreadable_by_name(path, shown)
+    if unreadable:
+        raise DeliveryError(unreadable)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DeliveryError(f"cannot read the sheet {shown}: {exc}") from None
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        return _read_workbook(path, data, shown)
+    kind, note = sheet_format(data, suffix=path.suffix, shown=shown)
+    if kind in (XLSX, ODS):
+        info, rows = _read_workbook(path, data, shown, kind=kind)
+    else:
+        info, rows = _read_text(path, data, shown)
+    if note:
+        info.warnings.insert(0, note)
+    return info, rows
+
+
+def _read_text(path: Path, data: bytes, shown: str) -> tuple[SheetInfo, list[SheetRow]]:
     text, encoding = decode_sheet(data)
     if not text.replace("\ufeff", "").strip():
         raise DeliveryError(f"the sheet {shown} is empty")
@@ -405,8 +474,8 @@ def read_sheet(path: Path, *, root: Path | None = None) -> tuple[SheetInfo, list
     return info, rows
 
 
-def _read_workbook(path: Path, data: bytes, shown: str) -> tuple[SheetInfo, list[SheetRow]]:
-    records, warnings = read_xlsx(data, shown=shown)
+def _read_workbook(path: Path, data: bytes, shown: str, *, kind: str) -> tuple[SheetInfo, list[SheetRow]]:
+    records, warnings = (read_xlsx if kind == XLSX else read_ods)(data, shown=shown)
     if not records:
         raise DeliveryError(f"the sheet {shown} is empty")
     headers, rows, parse_warnings = parse_records(records)
@@ -414,17 +483,21 @@ def _read_workbook(path: Path, data: bytes, shown: str) -> tuple[SheetInfo, list
     if not rows:
         warnings.append(f"the sheet {shown} has a header but no product rows")
     # A workbook has no text encoding or delimiter; these say so where the user sees them.
-    info = SheetInfo(path=path, encoding="xlsx", delimiter="", columns=headers, warnings=warnings)
+    info = SheetInfo(path=path, encoding=kind, delimiter="", columns=headers, warnings=warnings)
     return info, rows
+
+
+# Excel's "sep=;" line; re-saved by a program that took it for a cell: "sep=;";;; or sep=,,,
+_SEP_LINE = re.compile(r'"?sep=(.)"?(?:\1)*', re.IGNORECASE)
 
 
 def _excel_sep_line(text: str) -> tuple[str, str | None]:
     """Excel's ``sep=;`` first line declares the delimiter. It is blanked (not removed) so that
     line numbers still match the file."""
     first, newline, rest = text.lstrip("\ufeff").partition("\n")
-    line = first.strip()
-    if line.lower().startswith("sep=") and len(line) == 5:
-        return newline + rest, line[4]
+    match = _SEP_LINE.fullmatch(first.strip(" \r"))  # not strip(): "sep=\t" declares a tab
+    if match and match.group(1) not in '"\r\n':
+        return newline + rest, match.group(1)
     return text, None
 
 

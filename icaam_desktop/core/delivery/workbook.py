@@ -5,6 +5,10 @@ parts; the product sheet needs only the cell texts (shared strings, inline strin
 booleans), so this reads them with the standard library rather than adding a dependency. Styles,
 formulas and formatting are ignored: a number is its stored value (``1299`` rather than the displayed
 ``1.299,00 €``), which the price parser reads just as well.
+
+What any zip-packaged spreadsheet needs is here too, shared with ``opendocument.py``: reading parts within
+a size budget (``ZipParts``), choosing the product table among the sheets (``choose_table``) and the text
+of a stored number (``number_text``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from io import BytesIO
+from typing import IO
 from xml.etree import ElementTree
 
 from icaam_desktop.core.delivery.model import SHEET_NOTE, DeliveryError
@@ -28,22 +34,98 @@ def read_xlsx(data: bytes, *, shown: str) -> tuple[list[tuple[int, list[str]]], 
 
     With several worksheets, the product sheet is the one with the most rows of two or more filled
     cells (a cover sheet of contact details or notes comes first in many supplier workbooks)."""
-    if not data:
-        raise DeliveryError(f"the workbook {shown} is empty (0 bytes)")
-    try:
-        archive = zipfile.ZipFile(BytesIO(data))
-    except zipfile.BadZipFile:
-        raise DeliveryError(f"the workbook {shown} is not a valid .xlsx file (not a zip archive)") from None
-    with archive:
+    with ZipParts(data, shown=shown, kind="workbook", suffix=".xlsx") as parts:
         try:
-            sheets = _worksheets(archive)
-            strings = _shared_strings(archive)
-            padded = _zero_padded_styles(archive)
-            tables = [
-                (name, _rows(ElementTree.fromstring(archive.read(path)), strings, padded)) for name, path in sheets
-            ]
+            sheets = _worksheets(parts)
+            strings = _shared_strings(parts)
+            padded = _zero_padded_styles(parts)
+            tables = [(name, _rows(ElementTree.fromstring(parts.read(path)), strings, padded)) for name, path in sheets]
         except (KeyError, ElementTree.ParseError) as exc:
             raise DeliveryError(f"the workbook {shown} cannot be read: {exc}") from None
+    return choose_table(tables, shown=shown, kind="workbook")
+
+
+# One part unpacked bigger than this, or all parts together, is a damaged file or a zip bomb: a 100,000-row
+# product sheet is well under 200 MB of XML.
+MAX_PART_BYTES = 256 * 2**20
+MAX_TOTAL_BYTES = 512 * 2**20
+
+
+class ZipParts:
+    """The parts of a zip-packaged spreadsheet (.xlsx, .ods), read within a size budget.
+
+    A zip's central directory states each part's unpacked size and ``zipfile`` never unpacks more than
+    that, so checking the stated size before reading bounds the memory a crafted file can take."""
+
+    def __init__(self, data: bytes, *, shown: str, kind: str, suffix: str) -> None:
+        self.shown, self.kind, self.read_bytes = shown, kind, 0
+        if not data:
+            raise DeliveryError(f"the {kind} {shown} is empty (0 bytes)")
+        try:
+            self.archive = zipfile.ZipFile(BytesIO(data))
+        except zipfile.BadZipFile:
+            raise DeliveryError(f"the {kind} {shown} is not a valid {suffix} file (not a zip archive)") from None
+
+    def __enter__(self) -> ZipParts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.archive.close()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.archive.NameToInfo
+
+    def read(self, name: str) -> bytes:
+        """The unpacked part; ``KeyError`` when the file has no such part."""
+        with self.open(name) as handle:
+            return handle.read()
+
+    def open(self, name: str) -> IO[bytes]:
+        info = self.archive.getinfo(name)
+        self.read_bytes += info.file_size
+        if info.file_size > MAX_PART_BYTES or self.read_bytes > MAX_TOTAL_BYTES:
+            raise DeliveryError(
+                f"the {self.kind} {self.shown} cannot be read: its part {name} unpacks to {info.file_size:,} bytes, "
+                f"over the limit of {MAX_PART_BYTES:,} per part and {MAX_TOTAL_BYTES:,} in all (a damaged file or "
+                "a zip bomb); export the product sheet as CSV instead"
+            )
+        try:
+            return _CheckedPart(self.archive.open(info), self)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
+            raise self.damaged(name, exc) from None
+
+    def damaged(self, name: str, exc: BaseException) -> DeliveryError:
+        return DeliveryError(f"the {self.kind} {self.shown} cannot be read: its part {name} is damaged ({exc})")
+
+
+class _CheckedPart:
+    """A part being unpacked: a bad checksum or a truncated stream becomes a ``DeliveryError`` naming the file."""
+
+    def __init__(self, handle: IO[bytes], parts: ZipParts) -> None:
+        self.handle, self.parts = handle, parts
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.handle.read(size)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise self.parts.damaged(self.handle.name, exc) from None
+
+    def __enter__(self) -> _CheckedPart:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.handle.close()
+
+
+def choose_table(
+    tables: list[tuple[str, list[tuple[int, list[str]]]]], *, shown: str, kind: str
+) -> tuple[list[tuple[int, list[str]]], list[str]]:
+    """The product table among a workbook's sheets, and notes saying which was read and which were not.
+
+    The product table is the sheet with the most rows of ``TABLE_CELLS`` or more filled cells (the first
+    such on a tie); another sheet with the same header is a second product table, a problem to act on."""
+    if not tables:
+        return [], []
     best = max(range(len(tables)), key=lambda i: (_table_rows(tables[i][1]), -i))
     warnings = []
     if len(tables) > 1:
@@ -53,7 +135,7 @@ def read_xlsx(data: bytes, *, shown: str) -> tuple[list[tuple[int, list[str]]], 
         others = ", ".join(f"'{n}'" for i, (n, _) in enumerate(tables) if i != best and n not in same)
         if others:
             warnings.append(
-                f"{SHEET_NOTE}the workbook {shown} has {len(tables)} worksheets; read '{name}', the widest table "
+                f"{SHEET_NOTE}the {kind} {shown} has {len(tables)} worksheets; read '{name}', the widest table "
                 f"with the most rows ({others} ignored)"
             )
         for other in same:  # a second product table (e.g. one sheet per department): a problem to act on
@@ -96,7 +178,7 @@ def _rows(root: ElementTree.Element, strings: list[str], padded: dict[int, int])
     return rows
 
 
-def _worksheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+def _worksheets(archive: ZipParts) -> list[tuple[str, str]]:
     """(name, zip path) of every worksheet, in workbook order."""
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     sheets = list(workbook.iter(f"{_MAIN}sheet"))
@@ -112,8 +194,8 @@ def _worksheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     return found
 
 
-def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
-    if "xl/sharedStrings.xml" not in archive.namelist():
+def _shared_strings(archive: ZipParts) -> list[str]:
+    if "xl/sharedStrings.xml" not in archive:
         return []
     root = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
     # A rich-text string is split into runs (<r><t>..</t></r>); phonetic hints (<rPh>) are not part of it.
@@ -128,10 +210,10 @@ def _texts(element: ElementTree.Element):
             yield from child.iter(f"{_MAIN}t")
 
 
-def _zero_padded_styles(archive: zipfile.ZipFile) -> dict[int, int]:
+def _zero_padded_styles(archive: ZipParts) -> dict[int, int]:
     """Cell style index -> digits, for number formats like ``00000000``: Excel shows 4100 as 00004100, and
     suppliers name their photos and know their articles that way. Other formats are not applied."""
-    if "xl/styles.xml" not in archive.namelist():
+    if "xl/styles.xml" not in archive:
         return {}
     try:
         root = ElementTree.fromstring(archive.read("xl/styles.xml"))
@@ -164,16 +246,21 @@ def _cell_text(cell: ElementTree.Element, strings: list[str], padded: dict[int, 
     if kind == "b":
         return "TRUE" if value == "1" else "FALSE"
     if kind == "n" and value:
-        try:
-            number = float(value)
-        except ValueError:
-            return value
-        # 1299 stored as "1299" or "1299.0" is the integer 1299; 12.5 stays 12.5 (repr: shortest round-trip).
-        if number.is_integer() and abs(number) < 1e15:
-            digits = (padded or {}).get(int(cell.get("s", "0") or 0), 0)
-            return str(int(number)).zfill(digits) if number >= 0 else str(int(number))
-        return repr(number)
+        digits = (padded or {}).get(int(cell.get("s", "0") or 0), 0)
+        return number_text(value, digits=digits)
     return value
+
+
+def number_text(value: str, *, digits: int = 0) -> str:
+    """A stored number as the supplier means it: 1299 stored as "1299" or "1299.0" is the integer 1299;
+    12.5 stays 12.5 (repr: shortest round-trip); ``digits`` restores the zeros of an ``00000000`` format."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number)).zfill(digits) if number >= 0 else str(int(number))
+    return repr(number)
 
 
 def _column_index(letters: str) -> int:

@@ -252,3 +252,71 @@ def test_a_wide_row_or_a_partly_named_header_never_moves_the_header(tmp_path, te
     assert info.columns[:2] == ["sku", "name"]
     assert [r.cells["sku"] for r in rows][:2] == ["A1", "A2"]
     assert not [w for w in info.warnings if "the header is on line" in w]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sku;name\nA1;Шапка\n",  # read as cp1252 this is "Øàïêà": a Latin word of accented letters only
+        "sku;name;size\nA1;Куртка зимняя;XL\nA2;Шарф;M\n",  # read as cp1250: "Ęóđňęŕ çčěí˙˙"
+        "Код;Назва;Ціна\n1;Сукня жіноча;100\n",  # Ukrainian
+    ],
+)
+def test_a_short_cyrillic_cp1251_sheet_is_not_read_as_latin_mojibake(tmp_path, text):
+    info, rows = read_sheet(_sheet(tmp_path, text, encoding="cp1251"))
+    assert info.encoding == "cp1251"
+    assert [list(r.cells.values()) for r in rows] == [line.split(";") for line in text.splitlines()[1:]]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected"),
+    [
+        ("sku,name\nA1,Tシャツ\n", "shift_jis", "cp932"),  # read as cp1252: "TƒVƒƒƒc"
+        ("品番,商品名,カラー\nJP1,ワンピース,黒\nJP2,ブラウス,白\n", "shift_jis", "cp932"),
+        ("货号,名称\nC1,衬衫\n", "gb18030", "gb18030"),  # read as cp1251: "»хєЕ,ГыіЖ", capitals inside words
+    ],
+)
+def test_short_east_asian_sheets(tmp_path, text, encoding, expected):
+    info, rows = read_sheet(_sheet(tmp_path, text, encoding=encoding))
+    assert info.encoding == expected
+    assert [list(r.cells.values()) for r in rows] == [line.split(",") for line in text.splitlines()[1:]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sku;name\nA1;Café\n",
+        "sku;name\nA1;Öl\n",
+        "sku;name\nA1;don’t – “ok” …\n",  # the typographic marks cp1252 has where Latin-1 has controls
+        "sku;name\nA1;Œuvre Šarm Ÿ\n",
+    ],
+)
+def test_short_western_sheets_stay_cp1252_next_to_the_other_scripts(tmp_path, text):
+    info, rows = read_sheet(_sheet(tmp_path, text, encoding="cp1252"))
+    assert info.encoding == "cp1252"
+    assert rows[0].cells["name"] == text.splitlines()[1].split(";")[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "delimiter"),
+    [
+        (codecs.BOM_UTF8 + b"sep=;\r\nsku;name, long\r\nA1;Shirt, blue\r\n", ";"),  # UTF-8 with BOM, as Excel saves
+        ("sep=;\r\nsku;name, long\r\nA1;Shirt, blue\r\n".encode("utf-16"), ";"),  # Excel's "Unicode text"
+        (b"sep=\t\r\nsku\tname, long\r\nA1\tShirt, blue\r\n", "\t"),  # a tab: the line is not stripped of it
+        (b'"sep=;";;\r\nsku;name, long\r\nA1;Shirt, blue\r\n', ";"),  # re-saved by a program that took it for a cell
+        (b'SEP=,,\r\nsku,"name, long"\r\nA1,"Shirt, blue"\r\n', ","),
+    ],
+)
+def test_the_sep_line_declares_the_delimiter_and_never_becomes_the_header(tmp_path, content, delimiter):
+    info, rows = read_sheet(_sheet(tmp_path, content))
+    assert info.delimiter == delimiter
+    assert info.columns == ["sku", "name, long"]
+    assert [(r.line, r.cells) for r in rows] == [(3, {"sku": "A1", "name, long": "Shirt, blue"})]
+
+
+def test_quoted_newlines_after_a_sep_line_in_cp1252(tmp_path):
+    text = 'sep=;\r\nsku;Beschreibung;Größe\r\nA1;"Hemd\r\nmit Kragen; weiß";XL\r\nA2;Hose;M\r\n'
+    info, rows = read_sheet(_sheet(tmp_path, text, encoding="cp1252"))
+    assert (info.encoding, info.delimiter) == ("cp1252", ";")
+    assert rows[0].cells == {"sku": "A1", "Beschreibung": "Hemd\r\nmit Kragen; weiß", "Größe": "XL"}
+    assert [r.line for r in rows] == [3, 5]

@@ -129,7 +129,7 @@ def test_a_delivery_folder_with_a_workbook_and_its_lock_file(tmp_path):
 
 def test_a_broken_workbook_is_an_error_the_user_can_act_on(tmp_path):
     path = tmp_path / "produkte.xlsx"
-    path.write_bytes(b"<html>404</html>")
+    path.write_bytes(b"Artikel;Preis\n1;2\n")  # a CSV renamed to .xlsx (an HTML page: see test_formats.py)
     with pytest.raises(DeliveryError, match="not a valid .xlsx"):
         read_sheet(path)
 

@@ -40,19 +40,21 @@ def is_letter_code(value: str) -> bool:
     return len(key) == 1 and key.isalpha()
 
 
-def column_language(vocab: Vocabulary, texts: Iterable[str]) -> str | None:
+def column_language(vocab: Vocabulary, texts: Iterable[str], *, with_english: bool = False) -> str | None:
     """The language whose vocabulary clearly has the most of ``texts`` (header and values), else None.
 
     A word several languages share counts for each of them in part ("sport" says little, "geslacht" is Dutch).
+    ``with_english``: English ("en") competes too, so that "Name" in an English sheet does not make it German.
     """
+    languages = {**vocab.language_words, "en": vocab.english_words} if with_english else vocab.language_words
     scores: Counter = Counter()
     for text in texts:
         key = fold_accents(normalise_text(text))
         if not key:
             continue
-        pieces = [key] if any(key in words for words in vocab.language_words.values()) else key.split()
+        pieces = [key] if any(key in words for words in languages.values()) else key.split()
         for piece in pieces:
-            langs = [lang for lang, words in vocab.language_words.items() if piece in words]
+            langs = [lang for lang, words in languages.items() if piece in words]
             for lang in langs:
                 scores[lang] += 1.0 / len(langs)
     ranked = scores.most_common(2)

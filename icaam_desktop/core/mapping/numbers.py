@@ -28,6 +28,7 @@ class CurrencyTable:
     symbols: dict[str, str]
     as_of: str = ""
     shared: dict[str, tuple[str, ...]] = field(default_factory=dict)  # symbol -> every currency it may stand for
+    by_language: dict[str, str] = field(default_factory=dict)  # language -> the currency usual where it is spoken
 
     def rate(self, source: str, target: str) -> float | None:
         """Units of ``target`` per unit of ``source``; None when either is unknown."""
@@ -69,6 +70,7 @@ class CurrencyTable:
     def could_be(self, text: str, code: str) -> bool:
         """Whether ``text`` may name ``code``: by its ISO code, or by a symbol several currencies share (``kr``
         is Swedish, Danish, Norwegian or Icelandic; the header's ``DKK`` then says which)."""
+        text = unicodedata.normalize("NFKC", text)
         if self.find(text) == code:
             return True
         lowered = text.lower()
@@ -114,6 +116,7 @@ def currency_table(path: str | None = None) -> CurrencyTable:
         {k.lower(): v for k, v in data["symbols"].items()},
         data.get("as_of", ""),
         {k.lower(): tuple(v) for k, v in data.get("shared_symbols", {}).items()},
+        dict(data.get("language_currencies", {})),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from icaam_desktop.core.delivery.model import Delivery
+from icaam_desktop.core.mapping.codes import column_language
 from icaam_desktop.core.mapping.model import ColumnMatch, ProductMapping, ValueMatch
 from icaam_desktop.core.mapping.numbers import ParsedNumber, convert_price, currency_table, parse_number, parse_year
 from icaam_desktop.core.mapping.placeholders import cell_text
@@ -16,6 +17,7 @@ from icaam_desktop.core.mapping.signals import (
     ColumnProfile,
     attribute_kind,
 )
+from icaam_desktop.core.mapping.vocab import default_vocabulary
 from icaam_desktop.core.taxonomy import AttributeSpec, Taxonomy
 
 
@@ -41,6 +43,11 @@ def cell_value(
                 return None, problem, []
             parsed.currency = source
             parsed = convert_price(parsed, unit=attribute.unit.upper())
+            if source is None and profile and profile.sheet_currency not in (None, attribute.unit.upper()):
+                parsed.reasons.append(
+                    f"no currency given: taken as {attribute.unit.upper()}, but the sheet is in "
+                    f"'{profile.sheet_language}', where prices are usually in {profile.sheet_currency}; check"
+                )
         if parsed.value is None:
             return None, parsed.problem, []
         return f"{parsed.value:.2f}", None, parsed.reasons
@@ -56,8 +63,10 @@ def price_currency(parsed: ParsedNumber, profile: ColumnProfile | None) -> tuple
     """
     header = profile.header_currency if profile else None
     if parsed.currency is not None:
-        if header and header != parsed.currency and currency_table().could_be(parsed.raw, header):
-            return header, None  # "12,50 kr." under "Pris (DKK)": Danish crowns, not the symbol's Swedish default
+        # "12,50 kr." under "Pris (DKK)": Danish crowns, not the symbol's Swedish default; "¥129" in a Chinese sheet: yuan.
+        for hint in (header, profile.sheet_currency if profile else None):
+            if hint and hint != parsed.currency and currency_table().could_be(parsed.raw, hint):
+                return hint, None
         return parsed.currency, None
     if parsed.unit:
         return None, f"'{parsed.raw}' is not a price in a currency I know ('{parsed.unit}'): not converted"
@@ -125,7 +134,12 @@ def _value_confidence(value_map: dict[tuple[str, str], ValueMatch], attribute: A
 def column_profiles(delivery: Delivery, columns) -> dict[str, ColumnProfile]:
     """Each column's value profile over every product row (decimal mark, currency, kinds of values)."""
     rows = [p.row for p in delivery.products]
-    return {c: ColumnProfile.build(c, [r.get(c, "") for r in rows]) for c in columns}
+    profiles = {c: ColumnProfile.build(c, [r.get(c, "") for r in rows]) for c in columns}
+    language = column_language(default_vocabulary(), delivery.sheet.columns, with_english=True)
+    currency = currency_table().by_language.get(language or "")
+    for profile in profiles.values():
+        profile.sheet_language, profile.sheet_currency = language, currency
+    return profiles
 
 
 def refill_products(

@@ -227,6 +227,9 @@ class ColumnProfile:
     currency: str | None = None  # from the header or the cells
     header_currency: str | None = None  # the currency the header names ("Ár (Ft)", "Price EUR")
     cell_currencies: Counter = field(default_factory=Counter)  # currency -> distinct values that name it
+    # The language the sheet's headers are written in, and the currency usual there (products.column_profiles).
+    sheet_language: str | None = None
+    sheet_currency: str | None = None
     words: float = 0.0  # median number of words of the distinct text values
     mentions: float = 0.0  # share of filled rows whose phrase names an option or another cell of the row (see below)
     decimal: str | None = None

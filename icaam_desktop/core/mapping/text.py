@@ -54,12 +54,42 @@ _UNDECOMPOSABLE = str.maketrans(
 _KEPT_MARKS = frozenset("\u3099\u309a")
 
 
+# Latin letters typed inside a Cyrillic or Greek word because they look the same ("Cірий", "Бiлий", "ΜΑYΡΟ"): read as
+# the letter of the word's script. Both sides of every lookup are folded, so an upper-case original (B, H, T, M) and
+# its lower-case form fold alike.
+_LOOKALIKES = {
+    "CYRILLIC": str.maketrans("abcehikmoptxy", "\u0430\u0432\u0441\u0435\u043d\u0456\u043a\u043c\u043e\u0440\u0442\u0445\u0443"),
+    "GREEK": str.maketrans("abehikmnoptxyzv", "αβεηικμνορτχυζν"),
+}
+_WORD = re.compile(r"\w+")
+
+
+def _script_letters(word: str) -> set[str]:
+    return {unicodedata.name(ch, "?").split()[0] for ch in word if ch.isalpha()}
+
+
+def _unmix_lookalikes(text: str) -> str:
+    def fix(match: re.Match[str]) -> str:
+        word = match.group()
+        scripts = _script_letters(word)
+        if "LATIN" not in scripts or len(scripts) != 2:
+            return word
+        (other,) = scripts - {"LATIN"}
+        table = _LOOKALIKES.get(other)
+        return word.lower().translate(table) if table else word
+
+    return _WORD.sub(fix, text)
+
+
 @lru_cache(maxsize=200_000)
 def fold_accents(text: str) -> str:
     """``"weiß ärmellos"`` -> ``"weiss armellos"``, ``"żółty"`` -> ``"zolty"``: for suppliers that drop accents or type ASCII.
 
-    Kana keep their voicing marks, and Korean syllables are put back together after the decomposition.
+    Kana keep their voicing marks, and Korean syllables are put back together after the decomposition. Latin
+    look-alike letters inside a Cyrillic or Greek word ("Cірий" with a Latin C) become that script's letters.
     """
+    if not text.isascii():
+        text = _unmix_lookalikes(text)
     text = text.translate(_UNDECOMPOSABLE)
     decomposed = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in decomposed if ch in _KEPT_MARKS or not unicodedata.combining(ch))

@@ -89,6 +89,8 @@ class Vocabulary:
     stopwords: frozenset[str] = frozenset()
     # language -> its header and value words (normal form), to tell which language a column is written in
     language_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The English words the tables know (synonym and abbreviation keys): English as one more language to tell apart
+    english_words: frozenset[str] = frozenset()
     gender_codes: list[CodeSystem] = field(default_factory=list)
     scripts: frozenset[str] = frozenset()  # the writing systems its words are written in (LATIN)
 
@@ -107,6 +109,11 @@ class Vocabulary:
         vocab.colour_modifiers = frozenset(english.get("colour_modifiers", []))
         vocab.noise_words = frozenset(english.get("noise_words", []))
         vocab.stopwords = frozenset(english.get("stopwords", []))
+        synonyms = [*vocab.header_synonyms.items(), *vocab.value_synonyms.items()]
+        vocab.english_words = frozenset(
+            [word for key, targets in synonyms for word in (key, *targets)]
+            + [normalise_text(v) for v in vocab.abbreviations.values()]
+        )
         systems: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         _add_code_systems(systems, english.get("gender_codes", []), INTERNATIONAL)
         for path in sorted(folder.glob("*.json")):

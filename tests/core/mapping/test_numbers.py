@@ -182,6 +182,7 @@ def test_a_currency_code_in_lower_case_is_a_word_unless_it_stands_alone():
         ("￥1,299.00", 1299.0, "JPY"),  # full-width yen sign
         ("129.00元", 129.0, "CNY"),
         ("1 299,00 руб.", 1299.0, "RUB"),
+        ("261 р.", 261.0, "RUB"),  # the short form beside руб. in one column
     ],
 )
 def test_east_asian_and_russian_prices(raw, value, currency):
@@ -192,3 +193,28 @@ def test_east_asian_and_russian_prices(raw, value, currency):
 def test_a_yuan_header_says_which_yen_sign_is_meant(taxonomy, make_delivery):
     found = prices(taxonomy, make_delivery, "建议零售价（元）", ["¥129.00", "¥89.50", "¥1,299.00"])
     assert all(value and any("converted CNY->INR" in p for p in problems) for value, problems in found)
+
+
+def test_a_yen_sign_in_a_chinese_sheet_is_the_yuan(taxonomy, make_delivery):
+    from icaam_desktop.core.mapping.mapper import map_delivery
+
+    columns = ["货号", "商品名称", "品牌", "零售价", "颜色"]
+    rows = [[f"C{i}", f"品牌{i % 3} 男士T恤 {i}", f"品牌{i % 3}", f"¥{99 + i}.00", "黑色"] for i in range(12)]
+    result = map_delivery(make_delivery(columns, rows), taxonomy, use_embeddings=False)
+    assert result.attributes_of("零售价") == ["price"]
+    rate = currency_table().rate("CNY", "INR")
+    product = result.products["C0"]
+    assert float(product.values["price"]) == round(99 * rate, 2)
+    assert any("converted CNY->INR" in p for p in product.problems)
+
+
+def test_a_price_without_currency_in_a_japanese_sheet_is_flagged(taxonomy, make_delivery):
+    from icaam_desktop.core.mapping.mapper import map_delivery
+
+    columns = ["品番", "商品名", "ブランド", "価格", "カラー"]
+    rows = [[f"J{i}", f"ブランド{i % 3} Tシャツ {i}", f"ブランド{i % 3}", str(2290 + i * 130), "ブラック"] for i in range(12)]
+    result = map_delivery(make_delivery(columns, rows), taxonomy, use_embeddings=False)
+    assert result.attributes_of("価格") == ["price"]
+    product = result.products["J0"]
+    assert product.values["price"] == "2290.00"  # the retailer's currency is assumed, as the sheet names none
+    assert any("no currency given" in p and "JPY" in p for p in product.problems)

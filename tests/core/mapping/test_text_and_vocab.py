@@ -200,3 +200,16 @@ def test_words_of_unspaced_scripts_are_found_inside_a_run(tmp_path):
 
 def test_greek_final_sigma_and_capitals_fold_to_one_key():
     assert fold_accents(normalise_text("ΜΑΎΡΟΣ")) == fold_accents(normalise_text("μαύρος")) == "μαυροσ"
+
+
+def test_latin_look_alikes_inside_cyrillic_and_greek_words_read_as_those_letters():
+    """Ukrainian "Білий" typed with a Latin i, "Сірий" with a Latin C, Greek capitals with a Latin Y."""
+    assert "white" in value_readings("Бiлий") and "grey" in value_readings("Cірий")
+    assert "black" in value_readings("ΜΑYΡΟ")
+    assert fold_accents("Tシャツ") == "Tシャツ"  # a Latin letter beside katakana is a word of its own kind
+
+
+def test_label_reads_as_brand_first_and_drop_hints_at_the_season():
+    """A line sheet's "Label" is the brand label as often as a product label; values decide between them."""
+    assert readings("Label").index("brand") < readings("Label").index("name")
+    assert default_vocabulary().hints(default_vocabulary().header_readings("Drop")) == {"season": "drop"}

@@ -106,3 +106,12 @@ def test_headers_the_vocabulary_reads_keep_a_sure_no_counterpart(taxonomy, make_
     for column in ("Stock", "Gewicht (kg)", "Größen"):
         [match] = matches(result, column)
         assert match.attribute is None and not match.reasons[0].startswith("header not understood"), match
+
+
+def test_a_label_column_of_brands_is_the_brand_and_the_description_the_name(taxonomy, make_delivery):
+    rows = [
+        [f"BW-{i}", f"{BRANDS[i % 5]} Men Blue Shirt {i}", BRANDS[i % 5], ["Navy", "Red"][i % 2]] for i in range(20)
+    ]
+    result = map_delivery(make_delivery(["Style", "Item Description", "Label", "Colour"], rows), taxonomy)
+    assert [m.attribute for m in matches(result, "Label")] == ["brand"]
+    assert [m.attribute for m in matches(result, "Item Description")] == ["name"]

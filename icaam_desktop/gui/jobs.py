@@ -13,6 +13,7 @@ from pathlib import Path
 from icaam_desktop.core.jobs import CancelToken
 from icaam_desktop.core.settings import Settings
 from icaam_desktop.gui.models.session import ReviewSession
+from icaam_desktop.gui.warm_imports import collector_paused, preload_torch_libraries, warm_import
 
 MAX_SAMPLES = 4
 
@@ -106,9 +107,11 @@ def job_import_taxonomy(progress, cancel: CancelToken, *, folder: Path, workspac
 def job_load_classifier(progress, cancel: CancelToken, *, settings: Settings):
     """Import torch and load the model (seconds): always after the window is on screen."""
     progress(0, None, "Loading the model (torch)…")
-    from icaam_desktop.core.model_choice import load_configured_classifier
+    with collector_paused():  # the import's stalls of the GUI thread: see gui/warm_imports.py
+        preload_torch_libraries()
+        from icaam_desktop.core.model_choice import load_configured_classifier
 
-    classifier = load_configured_classifier(device=settings.device, settings=settings)
+        classifier = load_configured_classifier(device=settings.device, settings=settings)
     options = getattr(classifier, "options", None)
     if options is not None and getattr(getattr(classifier, "device", None), "type", "cpu") == "cpu":
         # Decode in the worker thread, not in forked DataLoader processes: forking a process the size of
@@ -152,6 +155,7 @@ def _with_rows(session: ReviewSession, predictions):
 
 def job_map(progress, cancel: CancelToken, *, session: ReviewSession, embedding_model: str = ""):
     """Run the mapper (with the supplier's memory) and store its suggestions and per-product values."""
+    warm_import("sentence_transformers")  # the first Ctrl+M imports it (and torch): see gui/warm_imports.py
     from icaam_desktop.core.mapping import default_embedder, map_delivery
     from icaam_desktop.core.store import Workspace
 
@@ -181,7 +185,7 @@ def final_categories(session: ReviewSession) -> dict[str, str]:
 
 def job_refill_mapping(progress, cancel: CancelToken, *, session: ReviewSession, only: set[str] | None = None):
     """The values of the products (``only`` those, else all) again from the stored matches, after an analyst's
-    decision: product id -> model values, saved to the workspace; None before any mapping."""
+    decision, saved to the workspace, with what they change in the grid (a ``Refill``); None before any mapping."""
     from icaam_desktop.core.mapping import refill_products
     from icaam_desktop.core.mapping.products import column_profiles
     from icaam_desktop.core.store import Workspace
@@ -204,7 +208,7 @@ def job_refill_mapping(progress, cancel: CancelToken, *, session: ReviewSession,
         )
         values = {pid: {a: v for a, v in pm.values.items() if v} for pid, pm in filled.items()}
         ws.save_product_values(name, values)
-        return values
+    return session.refill_changes(values, only=only)
 
 
 def job_export(

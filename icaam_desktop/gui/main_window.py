@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.session_changed.connect(self._session_changed)
         c.products_changed.connect(self._products_changed)
+        c.values_refilled.connect(self._values_refilled)
         c.mapping_changed.connect(
             lambda rows, values: self.mapping.show_mapping(rows, values, c.session.taxonomy if c.session else None)
         )
@@ -207,9 +208,15 @@ class MainWindow(QMainWindow):
         session = self.controller.session
         if session is None:
             return
-        for pid in product_ids:
-            self.grid_model.update_row(session.row(pid))
+        self.grid_model.update_rows([session.row(pid) for pid in product_ids])
         self.panel.refresh()
+
+    def _values_refilled(self, missing: dict[str, list[str]]) -> None:
+        """A refill changed these products' mapped values: redraw the cards whose "N missing" changed
+        (nothing else in a card depends on the values), and the panel if it shows one of them."""
+        self.grid_model.set_missing(missing)
+        if self.panel.product_id in missing:
+            self.panel.refresh()
 
     def _show_product(self, product_id: str) -> None:
         session = self.controller.session

@@ -168,6 +168,47 @@ def test_a_changed_value_reaches_the_products_and_the_export_at_once(mapped, qtb
     assert {cells[pid]["base_colour"] for pid in holders} == {other}
 
 
+def test_a_refill_redraws_the_changed_cards_only_and_keeps_the_selection(mapped, qtbot):
+    """Setting the colour column to none: the cards of the products that had a colour now say it is missing
+    (and the panel too), only those rows are redrawn, and the analyst stays on the same product, scrolled
+    where they were."""
+    from icaam_desktop.gui.models.grid import Role
+
+    window, _ = mapped
+    c, session, model = window.controller, window.controller.session, window.grid_model
+    for p in session.products:  # a category each, so every card knows its required attributes
+        c.decide("override", p.product_id, "tshirts")
+    qtbot.waitUntil(lambda: c._refill_job is None and c._refill_wanted is False, timeout=60_000)
+    coloured = {p.product_id for p in session.products if session.values.get(p.product_id, {}).get("base_colour")}
+    assert 0 < len(coloured) < len(session.products)  # some demo rows have no colour: their cards must not change
+    current = sorted(coloured)[len(coloured) // 2]
+    assert window.grid.select_product(current)
+    scrolled = window.grid.verticalScrollBar().value()
+    before = {p.product_id: list(model.product_row(model.row_for(p.product_id)).missing) for p in session.products}
+    assert all("base_colour" not in before[pid] for pid in coloured)
+    redrawn: list[int] = []
+    model.dataChanged.connect(lambda top, bottom, *_: redrawn.extend(range(top.row(), bottom.row() + 1)))
+
+    with qtbot.waitSignal(c.values_refilled, timeout=60_000):
+        c.accept_column("Colour", [])
+
+    for p in session.products:  # every card shows what the session now says is missing
+        pid = p.product_id
+        assert model.product_row(model.row_for(pid)).missing == session.missing_required(pid)
+    assert {pid for pid in before if model.product_row(model.row_for(pid)).missing != before[pid]} == coloured
+    assert all("base_colour" in session.missing_required(pid) for pid in coloured)
+    assert sorted(redrawn) == sorted(model.row_for(pid) for pid in coloured)  # those rows, each once
+    index = window.proxy.mapFromSource(model.index(model.row_for(current), 0))
+    assert index.data(Role.MISSING) == len(before[current]) + 1
+    assert "base_colour" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert window.grid.current_product_id() == current and window.panel.product_id == current
+    assert window.grid.verticalScrollBar().value() == scrolled
+    attributes = window.panel.attributes
+    colour_row = next(r for r, (spec, _) in enumerate(attributes.rows) if spec.code == "base_colour")
+    assert attributes.value(colour_row) == ""
+    qtbot.waitUntil(lambda: c._refill_job is None, timeout=60_000)
+
+
 def test_the_counts_follow_each_decision_and_the_filter_finds_values(mapped, qtbot):
     window, _ = mapped
     view = window.mapping
@@ -274,3 +315,29 @@ def test_without_a_workspace_one_undo_also_takes_a_whole_fill_back(window):
     assert session.undo() is not None and session.last_undone == ("age_group", 5)
     assert session.missing_counts().get("age_group") == 5
     assert session.final_category(shown.products[4].product_id) == "tshirts"  # the overrides stay
+
+
+def test_a_refill_worked_out_before_a_decision_is_worked_out_again(window):
+    """The refill's worker works out the changed cards; a category chosen while it ran changes the product's
+    required attributes, so the GUI thread works them out again instead of showing the worker's stale list."""
+    session = window.controller.session
+    first, second = (p.product_id for p in session.products[:2])
+    for pid in (first, second):
+        session.override(pid, "tshirts")
+    session.values = {p.product_id: {"brand": "acme"} for p in session.products}
+    values = {pid: dict(v) for pid, v in session.values.items()}
+    values[first]["base_colour"] = values[second]["base_colour"] = "red"
+
+    refill = session.refill_changes(values, only=None)  # on the worker
+    assert set(refill.missing) == {first, second}
+    assert "sleeve_length" in refill.missing[first]  # required for t-shirts
+    session.override(first, "sandals")  # meanwhile, on the GUI thread
+    missing = session.take_refill(refill, only=None)
+
+    assert session.values is values
+    assert missing[first] == session.missing_required(first) and "sleeve_length" not in missing[first]
+    assert missing[second] == session.missing_required(second) and "base_colour" not in missing[second]
+
+    only = session.take_refill(session.refill_changes({second: {"brand": "acme"}}, only={second}), only={second})
+    assert only == {second: session.missing_required(second)} and "base_colour" in only[second]
+    assert session.values[first]["base_colour"] == "red"  # a refill of some products keeps the others' values

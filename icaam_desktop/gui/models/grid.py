@@ -106,6 +106,49 @@ class ProductGridModel(QAbstractListModel):
         index = self.index(i, 0)
         self.dataChanged.emit(index, index)
 
+    def update_rows(self, rows: list[ProductRow]) -> int:
+        """Replace the rows of these products and redraw only those that really differ, with one
+        ``dataChanged`` per contiguous run of rows (a refill touches thousands: one signal each made the
+        proxy and the view do thousands of small updates). Returns how many rows changed."""
+        changed = []
+        for row in rows:
+            i = self._by_id.get(row.product_id)
+            if i is not None and self._rows[i] != row:
+                self._rows[i] = row
+                changed.append(i)
+        self._changed(changed)
+        return len(changed)
+
+    def _changed(self, rows: list[int]) -> None:
+        """One ``dataChanged`` per contiguous run of these row numbers."""
+        if not rows:
+            return
+        rows.sort()
+        start = previous = rows[0]
+        for row in rows:
+            if row > previous + 1:
+                self.dataChanged.emit(self.index(start, 0), self.index(previous, 0))
+                start = row
+            previous = row
+        self.dataChanged.emit(self.index(start, 0), self.index(previous, 0))
+
+    def set_missing(self, missing: dict[str, list[str]]) -> int:
+        """New "missing required" lists for these products (all that a mapping refill changes in a row); only
+        the rows where it differs are redrawn, one ``dataChanged`` per contiguous run. Returns how many.
+
+        The rows are changed in place: they belong to this model, and a copy of each (``dataclasses.replace``)
+        cost 0.7 s at 40,000 products."""
+        changed, by_id, rows = [], self._by_id, self._rows
+        for product_id, attributes in missing.items():
+            i = by_id.get(product_id)
+            if i is not None:
+                row = rows[i]
+                if row.missing != attributes:
+                    row.missing = attributes
+                    changed.append(i)
+        self._changed(changed)
+        return len(changed)
+
     def row_for(self, product_id: str) -> int:
         return self._by_id.get(product_id, -1)
 

@@ -47,6 +47,15 @@ class Decision:
 
 
 @dataclass
+class Refill:
+    """A refill's values and what they change in the grid (``ReviewSession.refill_changes``)."""
+
+    values: dict[str, dict[str, str]]
+    missing: dict[str, list[str]]  # product whose values change -> its row's new "missing" list
+    state: tuple  # the session's state they were worked out against
+
+
+@dataclass
 class ProductRow:
     """One product as the grid shows it."""
 
@@ -120,6 +129,7 @@ class ReviewSession:
         self.problem_count = 0  # what the delivery report lists, counted by the opening job
         self.category_decisions: dict[str, Decision] = {}
         self.attribute_decisions: dict[tuple[str, str], Decision] = {}
+        self._decisions_version = 0  # bumped by every change of a decision or prediction
         self._memory_log: list[Decision | list[Decision]] = []  # undo stack when there is no store (a list: a batch)
         self.products: list[Product] = list(delivery.products)
         self._required: dict[str, list[str]] = {}  # category -> required attribute codes
@@ -164,15 +174,67 @@ class ReviewSession:
             return decision.value or ""
         return self.values.get(product_id, {}).get(attribute, "")
 
-    def missing_required(self, product_id: str) -> list[str]:
-        code = self.final_category(product_id)
+    def _required_of(self, code: str | None) -> list[str]:
+        """The required attribute codes of category ``code`` (none for no or an unknown category), cached."""
         if not code or code not in self.taxonomy.categories:
             return []
         required = self._required.get(code)
         if required is None:
             required = [s.code for s in self.taxonomy.required_attributes(code) if not s.is_identifier]
             self._required[code] = required
-        return [a for a in required if not self.attribute_value(product_id, a)]
+        return required
+
+    def missing_required(self, product_id: str) -> list[str]:
+        return [a for a in self._required_of(self.final_category(product_id)) if not self.attribute_value(product_id, a)]
+
+    # -- refilling the mapped values ------------------------------------------------------------
+    def _state(self) -> tuple:
+        """What a refill's changes are worked out against: the values, the decisions and the taxonomy."""
+        return (self.values, self._decisions_version, self.taxonomy)
+
+    def refill_changes(self, values: dict[str, dict[str, str]], *, only: set[str] | None) -> Refill:
+        """What taking ``values`` (a refill of ``only`` those products, else of all) changes in the grid: the
+        products whose values differ, and their rows' new "missing" lists. Called on the refill's worker
+        thread, so that the GUI thread only redraws those (a column decision refills all 40,000 products);
+        ``take_refill`` works it out again if the analyst decided something meanwhile."""
+        state = self._state()  # first: a decision made while this runs makes it stale
+        before = self.values
+        none: dict[str, str] = {}
+        if only is None:
+            changed = [p.product_id for p in self.products if before.get(p.product_id) != values.get(p.product_id)]
+            filled, kept = bool(values), none
+        else:
+            changed = [pid for pid, v in values.items() if before.get(pid) != v]
+            filled, kept = bool(before or values), before  # the products left out keep their values
+        if bool(before) != filled:  # no "N missing" is shown before the first values: every row changes
+            changed = [p.product_id for p in self.products]
+        missing = {pid: [] for pid in changed}
+        if filled:
+            decided = {pid for pid, _ in list(self.attribute_decisions)}  # list(): one atomic copy of the keys
+            for pid in changed:
+                mapped = values[pid] if pid in values else kept.get(pid, none)
+                required = self._required_of(self.final_category(pid))
+                if pid in decided:
+                    missing[pid] = [a for a in required if not self._value_over(pid, a, mapped)]
+                else:
+                    missing[pid] = [a for a in required if not mapped.get(a)]
+        return Refill(values=values, missing=missing, state=state)
+
+    def _value_over(self, product_id: str, attribute: str, mapped: dict[str, str]) -> str:
+        """``attribute_value`` with ``mapped`` as the product's mapped values."""
+        decision = self.attribute_decisions.get((product_id, attribute))
+        return (decision.value or "") if decision is not None else mapped.get(attribute, "")
+
+    def take_refill(self, refill: Refill, *, only: set[str] | None) -> dict[str, list[str]]:
+        """Take a refill's values (on the GUI thread); returns product id -> its row's new "missing" list, for
+        the products whose values changed."""
+        if any(a is not b for a, b in zip(refill.state, self._state(), strict=True)):
+            refill = self.refill_changes(refill.values, only=only)  # decided meanwhile: work it out again
+        if only is None:
+            self.values = refill.values
+        else:
+            self.values.update(refill.values)
+        return refill.missing
 
     def row(self, product_id: str) -> ProductRow:
         product = self.product(product_id)
@@ -304,6 +366,7 @@ class ReviewSession:
         self.last_undone = (batch[0].field, len(batch))
         self.category_decisions.clear()
         self.attribute_decisions.clear()
+        self._decisions_version += 1
         for entry in self._memory_log:
             for decision in entry if isinstance(entry, list) else [entry]:
                 self._apply(decision)
@@ -312,12 +375,14 @@ class ReviewSession:
     def reload_decisions(self) -> None:
         self.category_decisions.clear()
         self.attribute_decisions.clear()
+        self._decisions_version += 1
         if self.workspace is not None:
             for raw in self.workspace.decisions(self.delivery.name):
                 self._apply(read_decision(raw))
 
     def set_predictions(self, predictions: list[Prediction]) -> None:
         self.predictions.update({p.product_id: p for p in predictions})
+        self._decisions_version += 1
 
     def needs_review(self, product_id: str) -> bool:
         return self.status(product_id) in (STATUS_REVIEW, STATUS_NEW)
@@ -335,6 +400,7 @@ class ReviewSession:
     def _apply(self, decision: Decision) -> None:
         if decision.product_id is None or decision.product_id not in self._index:
             return
+        self._decisions_version += 1
         if decision.field == FIELD_CATEGORY:
             self.category_decisions[decision.product_id] = decision
         else:

@@ -4,6 +4,7 @@ and give every image a verdict from a cheap header check."""
 from __future__ import annotations
 
 import os
+import statistics
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,8 +281,14 @@ def _products(rows: list[SheetRow], id_column: str) -> tuple[list[Product], list
     products: list[Product] = []
     problems: list[str] = []
     first_line: dict[str, int] = {}
-    for row in rows:
+    totals = totals_rows(rows, id_column)
+    for n, row in enumerate(rows):
         product_id = row.cells.get(id_column, "").strip()
+        if n in totals:
+            shown = product_id or " ".join(c.strip() for c in row.cells.values() if c.strip())
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            problems.append(f"line {row.line} looks like a totals row ({shown!r}), not a product: skipped")
+            continue
         if not product_id:
             problems.append(f"line {row.line}: no product id in column {id_column!r}; row skipped")
             continue
@@ -294,3 +301,33 @@ def _products(rows: list[SheetRow], id_column: str) -> tuple[list[Product], list
         first_line[product_id] = row.line
         products.append(Product(product_id=product_id, row=row.cells, row_number=row.line))
     return products, problems
+
+
+_TOTALS_TAIL = 3  # summary rows end a sheet: a subtotal, a tax line, a total
+_DIGIT_IDS = 0.9  # ... and are told apart from products where (nearly) every id holds a digit
+_MIN_IDS = 3
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
+
+
+def totals_rows(rows: list[SheetRow], id_column: str) -> set[int]:
+    """Indices of the last rows that sum the sheet up ("TOTAL;3 styles;;;USD 111.49") rather than describe a product.
+
+    Told by their shape, in any language: at the very end, sparser than the product rows, holding a number
+    outside the id column, and with an id that is empty or has no digit where (nearly) every other id has
+    one. A sheet whose ids are words keeps its last product, and so does a fully described last row."""
+    ids = [row.cells.get(id_column, "").strip() for row in rows]
+    filled = [sum(1 for c in row.cells.values() if c.strip()) for row in rows]
+    found: set[int] = set()
+    for i in range(len(rows) - 1, max(len(rows) - _TOTALS_TAIL, 0) - 1, -1):
+        others = [ids[j] for j in range(len(rows)) if j != i and j not in found and ids[j]]
+        if len(others) < _MIN_IDS or sum(map(_has_digit, others)) < _DIGIT_IDS * len(others):
+            break
+        typical = statistics.median(filled[j] for j in range(len(rows)) if j != i and j not in found)
+        numbers = any(_has_digit(v) for k, v in rows[i].cells.items() if k != id_column)
+        if _has_digit(ids[i]) or not numbers or filled[i] >= typical:
+            break
+        found.add(i)
+    return found

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import charset_normalizer
 
+from icaam_desktop.core.delivery.code_pages import western_or_central
 from icaam_desktop.core.delivery.formats import (
     ODS,
     READABLE_SUFFIXES,
@@ -31,7 +32,7 @@ from icaam_desktop.core.delivery.formats import (
 )
 from icaam_desktop.core.delivery.model import SHEET_NOTE, DeliveryError, SheetInfo
 from icaam_desktop.core.delivery.opendocument import read_ods
-from icaam_desktop.core.delivery.workbook import TABLE_CELLS, filled_cells, read_xlsx
+from icaam_desktop.core.delivery.workbook import HEADER_LOOKAHEAD, filled_cells, header_index, read_xlsx
 
 # Every file taken for a product sheet: the readable ones, and those whose format gets its own message.
 SHEET_SUFFIXES = (*READABLE_SUFFIXES, *UNREADABLE_SUFFIXES)
@@ -96,7 +97,8 @@ def find_sheets(root: Path) -> list[Path]:
 
 def decode_sheet(data: bytes) -> tuple[str, str]:
     """Decode the sheet's bytes; return (text, encoding name). BOMs win, then strict UTF-8, then
-    charset-normalizer, preferring cp1252 where it reads the bytes just as cleanly."""
+    charset-normalizer, preferring cp1252 where it reads the bytes just as cleanly, unless cp1250 reads them
+    as one Central European alphabet (``code_pages``)."""
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data.decode(name), codecs.lookup(name).name if name != "utf-16" else _utf16_name(bom)
@@ -115,7 +117,8 @@ def decode_sheet(data: bytes) -> tuple[str, str]:
         text, encoding = data.decode("latin-1"), "latin-1"
     else:
         text, encoding = str(best), codecs.lookup(best.encoding).name
-    return _fewer_implausible_words(data, text, encoding)
+    text, encoding = _fewer_implausible_words(data, text, encoding)
+    return western_or_central(data, text, encoding)
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -324,24 +327,6 @@ class _StoppedAt(Exception):
     """The reader could not go on; the message says where and why."""
 
 
-_HEADER_LOOKAHEAD = 25  # records read before the header is chosen: title blocks are a few lines
-
-
-def header_index(records: list[list[str]]) -> int:
-    """Which of the first non-blank records is the header: title lines at its top are skipped.
-
-    A title line ("Price list 2026", "Supplier: X") fills fewer than ``TABLE_CELLS`` cells while the table
-    below is at least twice as wide.
-    Only leading title lines are skipped: a wide row further down (a name with an unquoted delimiter) or
-    a header with some blank names never moves the header."""
-    counts = [filled_cells(record) for record in records]
-    widest = max(counts, default=0)
-    skip = 0
-    while skip < len(counts) - 1 and counts[skip] < TABLE_CELLS and 2 * counts[skip] < widest:
-        skip += 1
-    return skip if skip < len(counts) and counts[skip] >= TABLE_CELLS else 0
-
-
 def _with_header_found(records, warnings: list[str]):
     """The records from the header on: title lines above it are dropped, with a warning naming them."""
     head: list[tuple[int, list[str]]] = []
@@ -351,7 +336,7 @@ def _with_header_found(records, warnings: list[str]):
         for start, record in records:
             if filled_cells(record):
                 head.append((start, record))
-                if len(head) >= _HEADER_LOOKAHEAD:
+                if len(head) >= HEADER_LOOKAHEAD:
                     break
     except _StoppedAt as exc:
         stopped = exc
@@ -360,8 +345,8 @@ def _with_header_found(records, warnings: list[str]):
         titles = " | ".join(" ".join(c.strip() for c in record if c.strip()) for _, record in head[:skip])
         shown = titles if len(titles) <= 80 else titles[:77] + "..."
         warnings.append(
-            f"{SHEET_NOTE}the header is on line {head[skip][0]}; {skip} line(s) above it look like a title and were "
-            f"skipped: {shown!r}"
+            f"{SHEET_NOTE}the header is on line {head[skip][0]}; {skip} line(s) above it look like a title or a row "
+            f"of column groups and were skipped: {shown!r}"
         )
     yield from head[skip:]
     if stopped is not None:

@@ -146,11 +146,53 @@ def choose_table(
     return tables[best][1], warnings
 
 
+HEADER_LOOKAHEAD = 25  # records read before the header is chosen: title blocks are a few lines
 TABLE_CELLS = 3  # a product table's rows (and header) fill at least this many cells; titles, lookup lists fewer
 
 
 def filled_cells(cells: list[str]) -> int:
     return sum(1 for cell in cells if cell.strip())
+
+
+def header_index(records: list[list[str]]) -> int:
+    """Which of the first non-blank records is the header: title lines and column-group rows at its top are skipped.
+
+    A title line ("Price list 2026", "Supplier: X") fills fewer than ``TABLE_CELLS`` cells while the table
+    below is at least twice as wide. A row of column groups ("Product;;;Attributes;;;Commercial": merged cells,
+    exported) fills fewer than half the cells of the row below it, with blanks between its names, and the row
+    below is a header: as wide as any row, of distinct names. A short header of adjacent names
+    ("sku;name;price" over wider rows) stays the header.
+    Only leading rows are skipped: a wide row further down (a name with an unquoted delimiter) or
+    a header with some blank names never moves the header."""
+    counts = [filled_cells(record) for record in records]
+    widest = max(counts, default=0)
+    skip = 0
+    while skip < len(counts) - 1 and counts[skip] < TABLE_CELLS and 2 * counts[skip] < widest:
+        skip += 1
+    if skip >= len(counts) or counts[skip] < TABLE_CELLS:
+        return 0
+    while (
+        skip < len(counts) - 1
+        and counts[skip + 1] == widest
+        and 2 * counts[skip] < counts[skip + 1]
+        and _spread(records[skip])
+        and _names_only(records[skip])
+        and _names_only(records[skip + 1])
+    ):
+        skip += 1
+    return skip
+
+
+def _spread(cells: list[str]) -> bool:
+    """Blank cells between filled ones: names each over a group of columns, not one run of column names."""
+    filled = [i for i, cell in enumerate(cells) if cell.strip()]
+    return bool(filled) and filled[-1] - filled[0] + 1 > len(filled)
+
+
+def _names_only(cells: list[str]) -> bool:
+    """Filled cells that could all be column names: distinct, each with a letter (no number, no price)."""
+    names = [cell.strip().casefold() for cell in cells if cell.strip()]
+    return len(set(names)) == len(names) and all(any(ch.isalpha() for ch in name) for name in names)
 
 
 def _table_rows(rows: list[tuple[int, list[str]]]) -> int:
@@ -159,9 +201,10 @@ def _table_rows(rows: list[tuple[int, list[str]]]) -> int:
 
 
 def _header(rows: list[tuple[int, list[str]]]) -> tuple[str, ...]:
-    """The first row wide enough to be a table's header, normalised for comparison."""
-    first = next((cells for _, cells in rows if filled_cells(cells) >= TABLE_CELLS), [])
-    return tuple(c.strip().casefold() for c in first)
+    """The table's header row (``header_index``), normalised for comparison."""
+    filled = [cells for _, cells in rows[:HEADER_LOOKAHEAD] if filled_cells(cells)]
+    first = filled[header_index(filled)] if filled else []
+    return tuple(c.strip().casefold() for c in first) if filled_cells(first) >= TABLE_CELLS else ()
 
 
 def _rows(root: ElementTree.Element, strings: list[str], padded: dict[int, int]) -> list[tuple[int, list[str]]]:

@@ -320,3 +320,49 @@ def test_quoted_newlines_after_a_sep_line_in_cp1252(tmp_path):
     assert (info.encoding, info.delimiter) == ("cp1252", ";")
     assert rows[0].cells == {"sku": "A1", "Beschreibung": "Hemd\r\nmit Kragen; weiß", "Größe": "XL"}
     assert [r.line for r in rows] == [3, 5]
+
+
+CENTRAL_EUROPEAN = [
+    # Croatian; read as cp1252: "Smeða", "Proljeæe", "Ljubièasta" (letters of three alphabets side by side)
+    "Šifra;Naziv;Boja;Spol;Sezona;MPC\r\nA-1;Majica kratki rukav;Smeđa;Muški;Proljeće;12,99 €\r\n"
+    "A-2;Tenisice;Ljubičasta;Ženski;Ljeto;59,00 €\r\nA-3;Traperice;Narančasta;Muški;Jesen;39,50 €\r\n",
+    "sku;sezona\nA1;Proljeće\n",  # one word: a vowel (æ) between vowels in cp1252
+    "kód;název\nA1;kůň\n",  # Czech; read as cp1252: "kùò"
+    "Kód;Názov;Farba\nA1;Tričko;Čierna\nA2;Nohavice;Hnedá\n",  # Slovak
+    "sku;farba\nA1;Ružová\nA2;Červená\nA3;Modrá\n",  # Slovak
+    "Šifra;Naziv;Barva\nA1;Majica;Rdeča\nA2;Hlače;Črna\n",  # Slovene
+    "sku;barva\nA1;Rjava\nA2;Oranžna\nA3;Vijolična\n",  # Slovene
+    "kód;název;barva\nA1;Košile;Růžová\n",  # Czech
+    "sku;szín\nA1;Sötétkék\nA2;Zöld\nA3;Fűzöld\n",  # Hungarian
+]
+
+
+@pytest.mark.parametrize("text", CENTRAL_EUROPEAN)
+def test_short_central_european_cp1250_sheets_are_not_read_as_cp1252(tmp_path, text):
+    info, rows = read_sheet(_sheet(tmp_path, text, encoding="cp1250"))
+    assert info.encoding == "cp1250"
+    assert [list(r.cells.values()) for r in rows] == [line.split(";") for line in text.splitlines()[1:]]
+
+
+WESTERN = [
+    "Varenr;Navn;Farve\r\nA1;Skjorte;Rød\r\nA2;Bukser;Grøn\r\nA3;Jakke;Blå\r\n",  # Danish; as cp1250: "Grřn", "Blĺ"
+    "sku;farve\nA1;Rød, Grøn, Blå\n",
+    "Varenummer;Produktnavn;Farve;Størrelse;Køn\nA1;Strikket trøje;Mørkeblå;M;Dame\nA2;Læderjakke;Sort;L;Herre\n",
+    "Vörunúmer;Heiti;Litur\nA1;Peysa úr ull;Rauður\nA2;Þunn skyrta;Grænn\nA3;Buxur;Svört\n",  # Icelandic
+    "sku;lýsing\nA1;Hlý peysa með hettu\nA2;Þykkur jakki\n",
+    "Référence;Désignation;Saison;Couleur\nA1;Robe d'été;Été;Bleu marine\nA2;Pull à col roulé;Hiver;Crème\n",
+    "sku;saison\nA1;Été\nA2;Bleu marine\n",
+    "sku;nom\nA1;Faïence\nA2;Cœur\nA3;Pièce\n",  # ï and œ before vowels are French, not ď and ś
+    "sku;Farbe/Couleur/Colore\nA1;Grün/Vert/Verde\nA2;Crème/Crème/Crema\nA3;Weiß/Blanc/Bianco\n",  # two alphabets
+    "Varenr;Navn;Farge\nA1;Genser;Grønn\nA2;Tøy til barn;Blå\nA3;Skjørt;Hvit\n",  # Norwegian
+    "Código;Descrição;Cor\nA1;Camisa algodão;Azul\nA2;Calça;Pêssego\nA3;Põe;Limão\n",  # Portuguese
+    "Codice;Descrizione;Colore\nA1;Maglia però;Blu\nA2;Più caldo;Verde\nA3;Città;Nero\n",  # Italian
+    GERMAN,
+]
+
+
+@pytest.mark.parametrize("text", WESTERN)
+def test_western_cp1252_sheets_stay_cp1252_next_to_cp1250(tmp_path, text):
+    info, rows = read_sheet(_sheet(tmp_path, text, encoding="cp1252"))
+    assert info.encoding == "cp1252"
+    assert [list(r.cells.values()) for r in rows] == [line.split(";") for line in text.splitlines()[1:]]

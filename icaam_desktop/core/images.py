@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError, features
 
 # A 64-megapixel ceiling: far above any product photo (a 50 MP camera is 8192 x 6144), far below
 # what would exhaust memory when decoded (64 MP RGB is ~190 MB).
@@ -32,7 +32,9 @@ VERDICT_UNREADABLE = "unreadable"
 
 # Formats a product photo can reasonably come in. Restricting Pillow to these keeps exotic
 # decoders (and their attack surface) out of the way; anything else is "not an image" for us.
-SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF") + (("AVIF",) if features.check("avif") else ())
+# The iPhone camera's format: a HEIF container with HEVC pictures, which Pillow cannot decode.
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 
 _TAIL_BYTES = 1024
 _EXIF_ORIENTATION = 0x0112
@@ -293,6 +295,11 @@ def _format_from_magic(head: bytes) -> str | None:
             return name
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WebP"
+    if head[4:8] == b"ftyp":  # ISO media files: the brand says which
+        if head[8:12] in (b"avif", b"avis"):
+            return "AVIF"
+        if head[8:12] in _HEIF_BRANDS:
+            return "HEIC"
     return None
 
 
@@ -304,6 +311,13 @@ def _not_an_image_reason(path: Path, size: int) -> str:
     except OSError as exc:
         return f"not an image: {exc}"
     magic = _format_from_magic(head)
+    if magic == "HEIC":
+        return (
+            f"a HEIC/HEIF photo (the iPhone camera format, {size:,} bytes), which cannot be read here: "
+            "ask the supplier for JPEG or PNG, or convert it"
+        )
+    if magic == "AVIF" and "AVIF" not in SUPPORTED_FORMATS:
+        return f"an AVIF photo ({size:,} bytes), which this installation cannot decode: convert it to JPEG or PNG"
     if magic:
         return f"not a readable image: starts like a {magic} but the header is invalid ({size:,} bytes)"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()

@@ -333,3 +333,33 @@ def test_32bit_integer_greyscale_is_scaled(tmp_path):
     Image.fromarray(np.array([[0, 32768, 65535]] * 2, dtype=np.int32), "I").save(path)
     assert inspect_image(path).mode == "I"
     assert [open_rgb(path).getpixel((x, 0)) for x in range(3)] == [(0, 0, 0), (128, 128, 128), (255, 255, 255)]
+
+
+def test_avif_photos_decode_and_heic_photos_say_what_they_are(tmp_path):
+    """AVIF (web shops' export) decodes; HEIC (the iPhone camera format) cannot be, and the verdict says so."""
+    avif = tmp_path / "front.avif"
+    _photo(120, 160).save(avif, quality=80)
+    check = inspect_image(avif)
+    assert check.ok and check.format == "AVIF"
+    assert open_rgb(avif).size == (120, 160)
+
+    heic = tmp_path / "IMG_0042.HEIC"
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(4000))
+    check = inspect_image(heic)
+    assert check.verdict == "not_an_image"
+    assert "HEIC/HEIF photo (the iPhone camera format" in check.reason and "JPEG or PNG" in check.reason
+
+
+def test_a_delivery_finds_gif_avif_and_heic_photos(tmp_path):
+    from icaam_desktop.core.delivery import open_delivery
+
+    (tmp_path / "products.csv").write_text("sku;name\nA1;Shirt\nA2;Shoe\nA3;Bag\n", encoding="utf-8")
+    _photo(64, 64).save(tmp_path / "A1.gif")
+    _photo(64, 64).save(tmp_path / "A2.avif")
+    (tmp_path / "A3.heic").write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(4000))
+    delivery = open_delivery(tmp_path)
+    images = {p.product_id: p.images for p in delivery.products}
+    assert [(im.ok, im.format) for im in images["A1"]] == [(True, "GIF")]
+    assert [(im.ok, im.format) for im in images["A2"]] == [(True, "AVIF")]
+    [heic] = images["A3"]
+    assert not heic.ok and "HEIC" in heic.reason

@@ -23,7 +23,10 @@ from urllib.parse import unquote, urlparse
 from icaam_desktop.core.delivery.model import VERDICT_MISSING, ImageFile, Product
 from icaam_desktop.core.delivery.sheet import walk_files
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
+# Photo files a supplier sends; the format is then read from the content (core/images.py), and a HEIC photo gets
+# a verdict that says what it is, rather than being left out of the delivery unseen.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".avif")
+IMAGE_SUFFIXES += (".heic", ".heif")
 _SUFFIX_N = re.compile(r"^(?P<base>.+?)[_-](?P<n>\d{1,3})$")
 _CELL_SPLIT = re.compile(r"[;,|\n\r]+")
 

@@ -24,8 +24,14 @@ def normalise_text(text: str) -> str:
     text = _CAMEL.sub(" ", text)
     # Turkish capital İ lower-cases to "i" plus a combining dot, which the separator rule would turn into a space.
     text = text.replace("_", " ").replace("İ", "i").lower()
-    text = _NON_WORD.sub(" ", text)
+    text = _NON_WORD.sub(" ", text) if text.isascii() else _separators_to_spaces(text)
     return _SPACES.sub(" ", text).strip()
+
+
+def _separators_to_spaces(text: str) -> str:
+    """``_NON_WORD`` for any script: the marks that belong to a letter (Arabic and Hebrew vowel points, Thai and
+    Devanagari vowel signs) stay in the word; a regular expression's ``\\w`` would cut the word at each of them."""
+    return "".join(ch if ch.isalnum() or ch.isspace() or unicodedata.category(ch)[0] == "M" else " " for ch in text)
 
 
 # Letters that Unicode does not decompose into a base letter plus an accent, but that suppliers typing
@@ -50,8 +56,14 @@ _UNDECOMPOSABLE = str.maketrans(
 )
 
 
-# The kana voicing marks (ブ = フ + ゛) are combining marks to Unicode, but they change the sound, not an accent.
+# The kana voicing marks (ブ = フ + ゛) are combining marks to Unicode, but they change the sound, not an accent;
+# so do the marks of the Indic scripts, Thai, Lao, Myanmar and Khmer (vowels, tones, virama), which are letters there.
 _KEPT_MARKS = frozenset("\u3099\u309a")
+_LETTER_MARKS = re.compile(r"[\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+
+
+def _is_accent(ch: str) -> bool:
+    return bool(unicodedata.combining(ch)) and ch not in _KEPT_MARKS and not _LETTER_MARKS.match(ch)
 
 
 # Latin letters typed inside a Cyrillic or Greek word because they look the same ("Cірий", "Бiлий", "ΜΑYΡΟ"): read as
@@ -92,16 +104,20 @@ def fold_accents(text: str) -> str:
         text = _unmix_lookalikes(text)
     text = text.translate(_UNDECOMPOSABLE)
     decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in decomposed if ch in _KEPT_MARKS or not unicodedata.combining(ch))
+    folded = "".join(ch for ch in decomposed if not _is_accent(ch))
     return unicodedata.normalize("NFC", folded) if not folded.isascii() else folded
 
 
-# Scripts written without spaces between words (Chinese, Japanese) or with suffixes glued on (Korean 남성용).
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# Scripts written without spaces between words (Chinese, Japanese, Thai) or with suffixes glued on (Korean 남성용).
+# Thai, Lao, Khmer and Myanmar are written without spaces between words too.
+_UNSPACED = re.compile(
+    r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]"
+)
 
 
 def has_unspaced_script(text: str) -> bool:
-    """Whether ``text`` has Chinese, Japanese or Korean letters, whose words need not be separated by spaces."""
+    """Whether ``text`` has Chinese, Japanese, Korean or Thai (Lao, Khmer, Myanmar) letters, whose words need not be
+    separated by spaces."""
     return bool(_UNSPACED.search(text))
 
 

@@ -213,3 +213,12 @@ def test_label_reads_as_brand_first_and_drop_hints_at_the_season():
     """A line sheet's "Label" is the brand label as often as a product label; values decide between them."""
     assert readings("Label").index("brand") < readings("Label").index("name")
     assert default_vocabulary().hints(default_vocabulary().header_readings("Drop")) == {"season": "drop"}
+
+
+def test_vowel_points_and_vowel_signs_stay_inside_their_word():
+    """Arabic harakat and Hebrew niqqud are optional accents (folded away); Thai and Devanagari vowel signs are
+    letters (kept). Neither may cut a word into pieces."""
+    assert "black" in value_readings("أَسْوَد") and "black" in value_readings("שָׁחוֹר")
+    assert normalise_text("เสื้อยืด สีดำ").split()[0] == "เสื้อยืด"
+    assert fold_accents(normalise_text("सफ़ेद कमीज़")) == normalise_text("सफ़ेद कमीज़")
+    assert fold_accents("ข้าว") != fold_accents("ขาว")  # rice and white: the tone mark is a letter

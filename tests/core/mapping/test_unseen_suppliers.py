@@ -1,6 +1,7 @@
 """Supplier sheets the vocabulary was not written for: French, Spanish, Italian, Dutch, Portuguese, Swedish,
 Polish (also typed without diacritics), Danish, Czech, Turkish, Hungarian, Romanian, German with supplier codes,
-terse English feeds, Greek, Russian, Ukrainian, Bulgarian, Chinese, Japanese, Korean, Slovak, Croatian and Slovene; and a sheet in a language the vocabulary does not know at all.
+terse English feeds, Greek, Russian, Ukrainian, Bulgarian, Chinese, Japanese, Korean, Slovak, Croatian, Slovene,
+Lithuanian, Estonian, Vietnamese, Indonesian, Arabic and Hebrew; and a sheet in a language the vocabulary does not know at all (Georgian).
 
 Hand-made sheets in the shape of a real delivery (id, department, name, brand, price, enumerated attributes,
 image), with other header styles and abbreviations than the dev suppliers. Every column must land right.
@@ -215,6 +216,49 @@ SHEETS = {
         "|Moški;Ženske;Dečki;Deklice;Unisex|Pomlad;Poletje;Jesen;Zima|Vsakdanje;Šport;Zabava;Pisarna"
         "|12,50 €;1.299,00 €;45 €|Moška oblačila;Ženska obutev;Torbe",
     ),
+    # Baltic, South-East Asian and right-to-left scripts, written the same way from general knowledge.
+    "lt": (
+        "Prekės kodas|Skyrius|Prekės pavadinimas|Prekės ženklas|Kaina (€)|Spalva|Medžiaga|Raštas|Rankovės ilgis|Kirpimas|Iškirptė|Lytis|Sezonas|Proga|Nuotrauka",
+        "Juoda;Balta;Tamsiai mėlyna;Pilka;Raudona|Medvilnė;Poliesteris;Vilna;Oda;Dirbtinė oda;Drobė|Vienspalvis;Dryžuotas;Languotas;Su raštu"
+        "|Trumpos rankovės;Ilgos rankovės;Be rankovių|Įprastas;Prigludęs;Laisvas|Apvali iškirptė;V formos iškirptė;Polo apykaklė"
+        "|Vyrams;Moterims;Berniukams;Mergaitėms;Unisex|Pavasaris;Vasara;Ruduo;Žiema|Kasdienis;Sportinis;Vakarėlis;Biuras"
+        "|12,50 €;1 299,00 €;45 €|Vyrų drabužiai;Moterų avalynė;Rankinės",
+    ),
+    "et": (
+        "Tootekood|Osakond|Toote nimetus|Kaubamärk|Hind (€)|Värv|Materjal|Muster|Varruka pikkus|Lõige|Kaelus|Sugu|Hooaeg|Kasutus|Pilt",
+        "Must;Valge;Tumesinine;Hall;Punane|Puuvill;Polüester;Vill;Nahk;Kunstnahk;Lõuend|Ühevärviline;Triibuline;Ruuduline;Mustriline"
+        "|Lühikesed varrukad;Pikad varrukad;Varrukateta|Tavaline;Liibuv;Lõdvem|Ümar kaelus;V-kaelus;Polokrae"
+        "|Mehed;Naised;Poisid;Tüdrukud;Unisex|Kevad;Suvi;Sügis;Talv|Igapäevane;Sport;Pidu;Kontor"
+        "|12,50 €;1 299,00 €;45 €|Meeste riided;Naiste jalatsid;Kotid",
+    ),
+    "vi": (
+        "Mã sản phẩm|Bộ phận|Tên sản phẩm|Thương hiệu|Giá bán|Màu sắc|Chất liệu|Họa tiết|Độ dài tay áo|Kiểu dáng|Cổ áo|Giới tính|Mùa|Dịp sử dụng|Hình ảnh",
+        "Đen;Trắng;Xanh navy;Xám;Đỏ|Cotton;Polyester;Len;Da;Da tổng hợp;Vải canvas|Trơn;Kẻ sọc;Kẻ ca rô;In họa tiết"
+        "|Tay ngắn;Tay dài;Không tay|Vừa vặn;Ôm;Rộng|Cổ tròn;Cổ chữ V;Cổ polo"
+        "|Nam;Nữ;Bé trai;Bé gái;Unisex|Xuân;Hè;Thu;Đông|Thường ngày;Thể thao;Dự tiệc;Công sở"
+        "|129.000 ₫;1.299.000 ₫;450.000 ₫|Thời trang nam;Giày nữ;Túi xách",
+    ),
+    "id": (
+        "Kode Produk|Departemen|Nama Produk|Merek|Harga (Rp)|Warna|Bahan|Motif|Panjang Lengan|Potongan|Kerah|Jenis Kelamin|Musim|Kegunaan|Gambar",
+        "Hitam;Putih;Biru Dongker;Abu-abu;Merah|Katun;Poliester;Wol;Kulit;Kulit Sintetis;Kanvas|Polos;Garis-garis;Kotak-kotak;Motif Print"
+        "|Lengan Pendek;Lengan Panjang;Tanpa Lengan|Reguler;Slim;Longgar|Leher Bulat;Kerah V;Kerah Polo"
+        "|Pria;Wanita;Anak Laki-laki;Anak Perempuan;Unisex|Musim Semi;Musim Panas;Musim Gugur;Musim Dingin|Kasual;Olahraga;Pesta;Kantor"
+        "|Rp 129.000;Rp 1.299.000;Rp 45.000|Pakaian Pria;Sepatu Wanita;Tas",
+    ),
+    "ar": (
+        "رمز المنتج|القسم|اسم المنتج|العلامة التجارية|السعر (ر.س)|اللون|الخامة|النقشة|طول الأكمام|القصة|فتحة الرقبة|الجنس|الموسم|المناسبة|الصورة",
+        "أسود;أبيض;كحلي;رمادي;أحمر|قطن;بوليستر;صوف;جلد;جلد صناعي;قماش كانفاس|سادة;مخطط;كاروهات;مطبوع"
+        "|أكمام قصيرة;أكمام طويلة;بدون أكمام|عادي;ضيق;واسع|رقبة دائرية;رقبة على شكل V;ياقة بولو"
+        "|رجالي;نسائي;أولاد;بنات;للجنسين|ربيع;صيف;خريف;شتاء|كاجوال;رياضي;حفلات;مكتب"
+        "|129.00 ر.س;1,299.00 ر.س;45.00 ر.س|ملابس رجالية;أحذية نسائية;حقائب",
+    ),
+    "he": (
+        "מק״ט|מחלקה|שם המוצר|מותג|מחיר (₪)|צבע|חומר|הדפס|אורך שרוול|גזרה|צווארון|מגדר|עונה|שימוש|תמונה",
+        "שחור;לבן;כחול נייבי;אפור;אדום|כותנה;פוליאסטר;צמר;עור;דמוי עור;קנבס|חלק;פסים;משבצות;מודפס"
+        "|שרוול קצר;שרוול ארוך;ללא שרוולים|רגיל;צמוד;רחב|צווארון עגול;צווארון V;צווארון פולו"
+        "|גברים;נשים;בנים;בנות;יוניסקס|אביב;קיץ;סתיו;חורף|יומיומי;ספורט;מסיבה;משרד"
+        "|129.90 ₪;1,299.00 ₪;45 ₪|הלבשת גברים;הנעלת נשים;תיקים",
+    ),
 }
 
 
@@ -274,28 +318,28 @@ def test_every_column_of_an_unseen_supplier_lands_right(taxonomy, embedder, make
 
 
 def test_a_sheet_in_a_language_without_vocabulary_still_finds_name_and_price(taxonomy, make_delivery):
-    """Estonian headers, which no vocabulary table knows: the product names (distinct phrases that repeat their
+    """Georgian headers, which no vocabulary table knows: the product names (distinct phrases that repeat their
     row's brand) and the prices (numbers with a currency) are found by their values."""
     rng = random.Random(3)
-    brands = ["Nordlys", "Kask", "Vahtra Mood", "Tamm"]
-    nouns = ["särk", "kleit", "püksid", "jope", "saapad"]
-    columns = ["Tootekood", "Toote nimetus", "Kaubamärk", "Hind", "Laoseis", "Pilt"]
+    brands = ["Mtatsminda", "Kavkasia", "Tbili Moda", "Rioni"]
+    nouns = ["პერანგი", "კაბა", "შარვალი", "ქურთუკი", "ჩექმები"]
+    columns = ["კოდი", "დასახელება", "ბრენდი", "ფასი", "მარაგი", "სურათი"]
     rows = []
     for i in range(45):
         brand = brands[i % len(brands)]
         rows.append(
             [
-                f"EE-{1000 + i}",
-                f"{brand} {rng.choice(['must', 'valge', 'sinine'])} {rng.choice(nouns)} {i}",
+                f"GE-{1000 + i}",
+                f"{brand} {rng.choice(['შავი', 'თეთრი', 'ლურჯი'])} {rng.choice(nouns)} {i}",
                 brand,
                 f"{rng.randint(10, 200)},{rng.randint(0, 99):02d} €",
                 str(rng.randint(0, 50)),
-                f"pildid/EE-{1000 + i}.jpg",
+                f"surateebi/GE-{1000 + i}.jpg",
             ]
         )
-    result = map_delivery(make_delivery(columns, rows, image_column="Pilt"), taxonomy, use_embeddings=False)
+    result = map_delivery(make_delivery(columns, rows, image_column="სურათი"), taxonomy, use_embeddings=False)
     found = {m.supplier_column: m.attribute for m in result.columns}
-    assert found["Toote nimetus"] == "name" and found["Hind"] == "price"
-    assert found["Kaubamärk"] != "name" and found["Laoseis"] is None
-    product = result.products["EE-1000"]
-    assert product.values["name"].startswith("Nordlys") and float(product.values["price"]) > 0
+    assert found["დასახელება"] == "name" and found["ფასი"] == "price"
+    assert found["ბრენდი"] != "name" and found["მარაგი"] is None
+    product = result.products["GE-1000"]
+    assert product.values["name"].startswith("Mtatsminda") and float(product.values["price"]) > 0

@@ -341,3 +341,13 @@ def test_a_refill_worked_out_before_a_decision_is_worked_out_again(window):
     only = session.take_refill(session.refill_changes({second: {"brand": "acme"}}, only={second}), only={second})
     assert only == {second: session.missing_required(second)} and "base_colour" in only[second]
     assert session.values[first]["base_colour"] == "red"  # a refill of some products keeps the others' values
+
+
+def test_cards_of_a_chinese_delivery_show_the_product_names(window):
+    """The name column is read through the vocabulary (商品名称), not only English/German header words."""
+    from icaam_desktop.gui.models.session import ReviewSession
+    from tests.core.mapping.conftest import build_delivery
+
+    delivery = build_delivery(["货号", "商品名称", "品牌"], [["HZ1", "男士纯棉T恤", "海澜"], ["HZ2", "女士连衣裙", "海澜"]])
+    session = ReviewSession(delivery=delivery, taxonomy=window.controller.session.taxonomy)
+    assert [session.row(pid).title for pid in ("HZ1", "HZ2")] == ["男士纯棉T恤", "女士连衣裙"]

@@ -72,7 +72,8 @@ def read_gender_letters(
     wanted = sorted({fold_accents(normalise_text(x)) for x in letters})
     systems = vocab.gender_codes
     pool = [s for s in systems if set(wanted) <= s.codes.keys()]
-    if not pool:  # a column mixing systems: each letter among the systems that know it
+    mixed = not pool
+    if mixed:  # a column mixing systems: each letter among the systems that know it
         pool = [s for s in systems if set(wanted) & s.codes.keys()]
     if language is not None:
         spoken = [s for s in pool if language in s.languages or INTERNATIONAL in s.languages]
@@ -83,7 +84,12 @@ def read_gender_letters(
     for letter in wanted:
         readings: dict[str, list[CodeSystem]] = {}
         for system in pool:
-            if letter in system.codes:
+            # In a mixed column, a system that knows this letter alone says little: H/D/K/U is not Polish for K
+            # (kobieta) when Polish has no H or D. The letter must share its system with another of the column.
+            # The column's own language vouches for its systems (Dutch H/D beside M/V).
+            alone = mixed and len(wanted) > 1 and len(set(wanted) & system.codes.keys()) < 2
+            vouched = INTERNATIONAL in system.languages or language in system.languages
+            if letter in system.codes and not (alone and not vouched):
                 readings.setdefault(system.codes[letter], []).append(system)
         shown = letter.upper()
         if len(readings) == 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 from icaam_desktop.core.delivery.model import Delivery
@@ -137,8 +138,13 @@ def column_profiles(delivery: Delivery, columns) -> dict[str, ColumnProfile]:
     profiles = {c: ColumnProfile.build(c, [r.get(c, "") for r in rows]) for c in columns}
     language = column_language(default_vocabulary(), delivery.sheet.columns, with_english=True)
     currency = currency_table().by_language.get(language or "")
+    table = currency_table()
     for profile in profiles.values():
         profile.sheet_language, profile.sheet_currency = language, currency
+        # "¥" cells in a Chinese sheet: the column's currency is the yuan, as its prices are converted (price_currency).
+        shared = currency and not profile.header_currency and profile.currency not in (None, currency)
+        if shared and any(table.could_be(value, currency) for value in itertools.islice(profile.values, 50)):
+            profile.currency = currency
     return profiles
 
 

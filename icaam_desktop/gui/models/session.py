@@ -89,8 +89,12 @@ def read_decision(raw: Any) -> Decision:
     )
 
 
-def product_title(product: Product) -> str:
-    """A short human title: the first column whose header says name/title/description."""
+def product_title(product: Product, column: str | None = None) -> str:
+    """A short human title: the value of ``column`` (the sheet's name column, ``core.mapping.titles``), else of the
+    first column whose header says name/title/description in English or German, else the id."""
+    value = product.row.get(column, "").strip() if column else ""
+    if value:
+        return value
     for column, value in product.row.items():
         lowered = column.lower()
         if value and any(word in lowered for word in ("name", "title", "bezeichnung", "description")):
@@ -115,6 +119,9 @@ class ReviewSession:
     ) -> None:
         self.delivery = delivery
         self.taxonomy = taxonomy
+        from icaam_desktop.core.mapping.titles import title_column  # the vocabulary: not at start-up
+
+        self.title_column = title_column(delivery.sheet.columns)  # the product names, in whatever language
         self.workspace = workspace
         self.workspace_path = workspace_path
         self.storage_problem = storage_problem
@@ -247,7 +254,7 @@ class ReviewSession:
             confidence = min(level.confidence for level in prediction.levels)
         return ProductRow(
             product_id=product_id,
-            title=product_title(product),
+            title=product_title(product, self.title_column),
             image=usable[0].path if usable else None,
             n_images=len(usable),
             status=self.status(product_id),

@@ -81,3 +81,12 @@ def test_v_in_a_neck_column_is_still_a_v_neck(taxonomy, make_delivery):
     result = map_delivery(make_delivery(["Id", "Neckline"], rows), taxonomy, use_embeddings=False)
     values = {v.supplier_value: v.option_code for v in result.values if v.attribute == "neck"}
     assert values["V"] == "v_neck"
+
+
+def test_a_letter_is_not_read_in_a_system_that_shares_no_other_letter_of_the_column():
+    """H/D/K/U (Herren/Damen/Kinder/Unisex, header not understood): K is women only in Polish (kobieta) and Turkish
+    (kadın), whose codes have no H or D, so K stays unread instead of being a sure "women"."""
+    read = read_gender_letters(["H", "D", "K", "U"], vocab=default_vocabulary())
+    assert (read["h"].english, read["d"].english) == ("men", "women")
+    assert "k" not in read or read["k"].english is None
+    assert read_gender_letters(["K", "M"], vocab=default_vocabulary())["k"].english == "women"  # Polish K/M

@@ -206,6 +206,8 @@ def test_a_yen_sign_in_a_chinese_sheet_is_the_yuan(taxonomy, make_delivery):
     product = result.products["C0"]
     assert float(product.values["price"]) == round(99 * rate, 2)
     assert any("converted CNY->INR" in p for p in product.problems)
+    [price] = [m for m in result.columns if m.supplier_column == "零售价"]
+    assert "currency CNY" in " ".join(price.reasons) and "JPY" not in " ".join(price.reasons)
 
 
 def test_a_price_without_currency_in_a_japanese_sheet_is_flagged(taxonomy, make_delivery):

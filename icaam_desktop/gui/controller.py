@@ -518,9 +518,13 @@ class Controller(QObject):
             if action == "accept":
                 done = self.session.accept(product_id) is not None
                 if not done:
-                    self.message.emit(
-                        f"{product_id} has no category to accept (no usable photo, or rejected): press C to choose one"
+                    waiting = product_id not in self.session.predictions and self.session.product(product_id).usable_images
+                    why = (
+                        "is not classified yet: wait for the classifier, or press C to choose a category"
+                        if waiting
+                        else "has no category to accept (no usable photo, or rejected): press C to choose one"
                     )
+                    self.message.emit(f"{product_id} {why}")
                     return False
             elif action == "override":
                 self.session.override(product_id, code)

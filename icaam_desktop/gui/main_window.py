@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
         if name != self._shown_delivery:  # another delivery (or the first): back where the analyst left it
             self._shown_delivery = name
             current = str(QSettings().value(f"review/position/{name}", "") or "") if name else None
+            self.mapping.value_filter.clear()  # a search for the last delivery's values would hide this one's
         self.grid_model.replace_rows(session.take_rows() if session else [])
         self.filter_bar.refilter()  # statuses and confidences may have changed under active filters
         if session is not None and (self.tree_model.taxonomy is not session.taxonomy):

@@ -351,3 +351,26 @@ def test_cards_of_a_chinese_delivery_show_the_product_names(window):
     delivery = build_delivery(["货号", "商品名称", "品牌"], [["HZ1", "男士纯棉T恤", "海澜"], ["HZ2", "女士连衣裙", "海澜"]])
     session = ReviewSession(delivery=delivery, taxonomy=window.controller.session.taxonomy)
     assert [session.row(pid).title for pid in ("HZ1", "HZ2")] == ["男士纯棉T恤", "女士连衣裙"]
+
+
+def test_typing_in_the_attribute_chooser_and_pressing_enter_takes_the_highlighted_attribute(mapped, qtbot):
+    """Like the category picker: type, Down to the wanted one, Enter. Nothing ticked by hand, so the highlighted
+    attribute becomes the column's only one."""
+    from PySide6.QtCore import Qt
+
+    window, _db = mapped
+    view, columns = window.mapping, window.mapping.columns
+    row = row_of(columns, "Colour")
+    view.column_table.setCurrentIndex(columns.index(row, 0))
+
+    def type_and_move(chooser):
+        qtbot.keyClicks(chooser.filter, "colour")
+        first = chooser.list.currentItem().data(Qt.ItemDataRole.UserRole)
+        qtbot.keyClick(chooser.filter, Qt.Key.Key_Down)  # the list moves, the filter keeps the focus
+        moved.append((first, chooser.list.currentItem().data(Qt.ItemDataRole.UserRole)))
+
+    moved = []
+    _answer_chooser(qtbot, view, type_and_move)
+    first, chosen = moved[0]
+    assert chosen != first
+    assert columns.rows[row].attributes == [chosen]

@@ -317,7 +317,7 @@ def test_the_delivery_report_lists_broken_rows_and_files(window, qtbot, tmp_path
 
     folder = demo_delivery(tmp_path / "broken", 4)
     with (folder / "products.csv").open("a", encoding="utf-8", newline="") as handle:
-        handle.write("NW-EXTRA,Mens Tops,Too many cells,FILA,INR 1,Black,,,,,,Mens,autumn,casual,,x,y\n")
+        handle.write("NW-999999,Mens Tops,Too many cells,FILA,INR 1,Black,,,,,,Mens,autumn,casual,,x,y\n")
     first = sorted((folder / "images").iterdir())[0]
     first.write_bytes(b"")
     messages = []
@@ -329,7 +329,7 @@ def test_the_delivery_report_lists_broken_rows_and_files(window, qtbot, tmp_path
     text = dialog.text.toPlainText()
     assert "more cells than the header" in text and "(line 6)" in text
     assert f"images/{first.name}" in text and "zero_byte: empty file (0 bytes)" in text
-    assert "products without images" in text and "NW-EXTRA (line 6)" in text
+    assert "products without images" in text and "NW-999999 (line 6)" in text
     dialog.close()
 
 

@@ -6,10 +6,11 @@ it to none. Every choice is emitted as a signal; the window writes it to the wor
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -89,7 +90,25 @@ class AttributeChooser(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self._initial = self.chosen()
+        self.filter.installEventFilter(self)  # Up/Down move in the list while typing
         self.filter.setFocus()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.filter and event.type() == QEvent.Type.KeyPress:
+            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+                QApplication.sendEvent(self.list, event)
+                return True
+        return super().eventFilter(watched, event)
+
+    def accept(self) -> None:
+        """Enter after typing takes the highlighted attribute, like the category picker, unless boxes were ticked."""
+        item = self.list.currentItem()
+        if self.chosen() == self._initial and self.filter.text().strip() and item is not None and not item.isHidden():
+            for i in range(self.list.count()):
+                self.list.item(i).setCheckState(Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Checked)
+        super().accept()
 
     def _filter(self, text: str) -> None:
         needle = text.strip().lower()

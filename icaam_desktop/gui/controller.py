@@ -424,6 +424,7 @@ class Controller(QObject):
             samples=sample_values(self.session),
             image_columns=frozenset(c for c in [delivery.image_column, *delivery.extra_image_columns] if c),
         )
+        self.session.set_sources(rows)
         self.mapping_changed.emit(rows, list(values))
 
     def accept_column(self, column: str, attributes: list[str]) -> None:

@@ -374,3 +374,22 @@ def test_typing_in_the_attribute_chooser_and_pressing_enter_takes_the_highlighte
     first, chosen = moved[0]
     assert chosen != first
     assert columns.rows[row].attributes == [chosen]
+
+
+def test_a_mapped_value_says_which_supplier_cell_it_came_from(mapped):
+    """The panel's tooltip on a value: the supplier's cell as written, and for a converted price, that it was
+    converted at a reference rate."""
+    from PySide6.QtCore import Qt
+
+    window, _db = mapped
+    session = window.controller.session
+    product = next(p for p in session.products if session.attribute_value(p.product_id, "base_colour"))
+    window.controller.decide("override", product.product_id, "tshirts")  # a category, so the panel lists attributes
+    window.grid.select_product(product.product_id)
+    model = window.panel.attributes
+    model.show_product(session, product.product_id)
+    row = next(i for i, (spec, _) in enumerate(model.rows) if spec.code == "base_colour")
+    tip = model.data(model.index(row, 1), Qt.ItemDataRole.ToolTipRole)
+    assert f"column “Colour”: “{product.row['Colour'].strip()}”" in tip
+    session.decide(product.product_id, field="base_colour", value="red", note="attribute edited")
+    assert "set by the analyst" in model.data(model.index(row, 1), Qt.ItemDataRole.ToolTipRole)

@@ -73,7 +73,8 @@ class AttributeTableModel(RowTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
             return QBrush(QColor("#5b6472"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{spec.code} · {spec.type}"
+            source = self.session.value_source(self.product_id, spec.code) if self.session and value else ""
+            return f"{spec.code} · {spec.type}" + (f"\n{source}" if source else "")
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

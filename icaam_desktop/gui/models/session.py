@@ -122,6 +122,8 @@ class ReviewSession:
         from icaam_desktop.core.mapping.titles import title_column  # the vocabulary: not at start-up
 
         self.title_column = title_column(delivery.sheet.columns)  # the product names, in whatever language
+        self.sources: dict[str, list[str]] = {}  # attribute -> the supplier columns feeding it (set_sources)
+        self.converted_columns: set[str] = set()
         self.workspace = workspace
         self.workspace_path = workspace_path
         self.storage_problem = storage_problem
@@ -174,6 +176,30 @@ class ReviewSession:
             return STATUS_ACCEPTED if decision.source == SOURCE_ANALYST else STATUS_AUTO
         prediction = self.predictions.get(product_id)
         return prediction.status if prediction else STATUS_NEW
+
+    def set_sources(self, rows) -> None:
+        """Which supplier columns feed each attribute (the mapping view's rows), and which were converted prices."""
+        self.sources = {}
+        self.converted_columns = {row.column for row in rows if row.converted}
+        for row in rows:
+            for attribute in row.attributes:
+                self.sources.setdefault(attribute, []).append(row.column)
+
+    def value_source(self, product_id: str, attribute: str) -> str:
+        """Where a product's mapped value came from, for a tooltip: the supplier's cells as written (nothing for a
+        value the analyst set)."""
+        decision = self.attribute_decisions.get((product_id, attribute))
+        if decision is not None:
+            return f"set by the analyst ({decision.note})" if decision.note else "set by the analyst"
+        product = self.product(product_id)
+        cells = [(c, product.row.get(c, "").strip()) for c in self.sources.get(attribute, [])]
+        shown = [f"column “{c}”: “{v}”" for c, v in cells if v]
+        if not shown:
+            return ""
+        text = "from the supplier's " + "; ".join(shown)
+        if any(c in self.converted_columns for c, v in cells if v):
+            text += " (converted at a reference rate: check; see the mapping view)"
+        return text
 
     def attribute_value(self, product_id: str, attribute: str) -> str:
         decision = self.attribute_decisions.get((product_id, attribute))

@@ -5,6 +5,8 @@ order against attribute names and option labels. The tables live in ``resources/
 (general dictionary vocabulary for DE, FR, ES, IT, NL, PT, SV, PL, DA, NO, CS, SK, HR, SL, TR, FI, HU, RO, EL, RU,
 UK, BG, ZH, JA, KO plus English synonyms;
 a new ``<language>.json`` dropped into the folder is read too); nothing in them is specific to one supplier.
+A word cut short with a full stop ("Geschl.", "Baumw.") is completed when every known word it starts reads the
+same (``WordCompleter``); a word the tables spell with ä/ö/ü is also known spelt with ae/oe/ue ("gruen", "Groesse").
 Each language also lists its single-letter gender codes (``gender_codes``), read per column in ``codes.py``.
 ``header_hints`` (English) are header words that often, not always, hold an attribute's values ("department":
 Men/Women as often as Tops/Shoes): they count only when the values agree (``values_alone.py``).
@@ -14,12 +16,15 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from icaam_desktop.core.mapping.text import (
     fold_accents,
+    has_unspaced_script,
+    is_file_name,
     match_key,
     normalise_text,
     scripts_of,
@@ -35,6 +40,8 @@ W_TRANSLATION = 0.95
 W_TOKEN_TRANSLATION = 0.9
 W_SYNONYM = 0.92
 W_STRIPPED = 0.85
+# A word completed from its prefix ("Geschl." -> "geschlecht") is a little less sure than one the tables list.
+W_COMPLETION = 0.93
 
 
 def vocab_dir() -> Path:
@@ -72,6 +79,86 @@ class CodeSystem:
     note: str = ""  # the words the letters stand for, e.g. "Herren/Damen"
 
 
+@dataclass(frozen=True)
+class PrefixIndex:
+    """Sorted words and their English readings, to complete a word cut short ("geschl" -> "geschlecht").
+
+    ``agree_until[i]`` is the last position j such that the words i..j all have the reading of word i: the words
+    sharing a prefix are a contiguous range, and they agree when the range ends by then. A lookup is two bisections.
+    """
+
+    words: tuple[str, ...] = ()
+    readings: tuple[str, ...] = ()
+    agree_until: tuple[int, ...] = ()
+
+    @classmethod
+    def build(cls, readings: dict[str, str]) -> PrefixIndex:
+        words = sorted(readings)
+        texts = [readings[w] for w in words]
+        agree = list(range(len(words)))
+        for i in range(len(words) - 2, -1, -1):
+            if texts[i] == texts[i + 1]:
+                agree[i] = agree[i + 1]
+        return cls(tuple(words), tuple(texts), tuple(agree))
+
+    def __contains__(self, word: str) -> bool:
+        i = bisect_left(self.words, word)
+        return i < len(self.words) and self.words[i] == word
+
+    def complete(self, prefix: str) -> str | None:
+        """The first word longer than ``prefix`` that starts with it, when all such words read the same; else None."""
+        lo = bisect_left(self.words, prefix)
+        hi = bisect_left(self.words, prefix + "\U0010ffff", lo)
+        if lo == hi or self.words[lo] == prefix or self.agree_until[lo] < hi - 1:
+            return None
+        return self.words[lo]
+
+
+@dataclass(frozen=True)
+class WordCompleter:
+    """Completes the words of headers (or of values) cut short: single words alone, then within known phrases."""
+
+    words: PrefixIndex = PrefixIndex()
+    # Multi-word entries: "bleu mar." -> "bleu marine", where "mar" alone could be "marron" as well.
+    phrases: PrefixIndex = PrefixIndex()
+    known: frozenset[str] = frozenset()  # whole words the tables list as they are (abbreviations too): never completed
+
+    @classmethod
+    def build(
+        cls, table: dict[str, list[str]], synonyms: dict[str, list[str]], *, english: set[str], known: set[str]
+    ) -> WordCompleter:
+        """Table words read as their first English reading, English words as themselves; both then through ``synonyms``
+        so that "multicolore", "multicolour" and "multicolored" agree."""
+
+        def canonical(text: str) -> str:
+            return (synonyms.get(text) or [text])[0]
+
+        readings = {word: canonical(word) for word in english}
+        readings.update({key: canonical(targets[0]) for key, targets in table.items() if targets})
+        words = {k: v for k, v in readings.items() if " " not in k}
+        phrases = {k: v for k, v in readings.items() if " " in k}
+        return cls(PrefixIndex.build(words), PrefixIndex.build(phrases), frozenset(known | words.keys()))
+
+    def complete(self, tokens: list[str], cut: frozenset[str]) -> tuple[list[str], list[str]]:
+        """``tokens`` with each word of ``cut`` the tables do not list completed where that is unambiguous, and notes."""
+        out, notes = list(tokens), []
+        for i, token in enumerate(tokens):
+            if token not in cut or token in self.known:
+                continue
+            word = None
+            if i:  # the word before narrows the choice: "bleu mar" -> "bleu marine"
+                before = f"{tokens[i - 1]} "
+                phrase = self.phrases.complete(before + token)
+                rest = phrase[len(before) :] if phrase else ""
+                word = rest if rest and " " not in rest else None
+            word = word or self.words.complete(token)
+            # A full stop for one letter saves nothing: "here." is a sentence's end, not "heren" cut short.
+            if word and len(word) >= len(token) + 2:
+                out[i] = word
+                notes.append(f"'{token}.' completed as '{word}'")
+        return out, notes
+
+
 @dataclass(eq=False)  # identity hash: readings are cached per vocabulary object
 class Vocabulary:
     """Lookup tables keyed by normalised, accent-folded text."""
@@ -93,6 +180,9 @@ class Vocabulary:
     english_words: frozenset[str] = frozenset()
     gender_codes: list[CodeSystem] = field(default_factory=list)
     scripts: frozenset[str] = frozenset()  # the writing systems its words are written in (LATIN)
+    # Complete the words of headers / of values written cut short with a full stop ("Geschl.", "Baumw.").
+    header_completer: WordCompleter = field(default_factory=WordCompleter)
+    value_completer: WordCompleter = field(default_factory=WordCompleter)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> Vocabulary:
@@ -116,6 +206,7 @@ class Vocabulary:
         )
         systems: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         _add_code_systems(systems, english.get("gender_codes", []), INTERNATIONAL)
+        umlauts: list[tuple[str, str, str, str]] = []  # language, "headers"/"values", word, its key
         for path in sorted(folder.glob("*.json")):
             if path.stem in NOT_LANGUAGES:
                 continue
@@ -126,6 +217,8 @@ class Vocabulary:
                 for k, v in table.get(source, {}).items():
                     key = _key(k)
                     words.add(key)
+                    if _UMLAUTS.search(normalise_text(k)):
+                        umlauts.append((language, source, k, key))
                     bucket = target.setdefault(key, [])
                     for english_text in _as_list(v):
                         english_text = normalise_text(english_text)
@@ -135,6 +228,8 @@ class Vocabulary:
             vocab.scripts |= {script for word in words for script in scripts_of(word)}
             _add_code_systems(systems, table.get("gender_codes", []), language)
         vocab.scripts |= {script for key in vocab.header_synonyms for script in scripts_of(key)}
+        _add_umlaut_spellings(vocab, umlauts)
+        _build_completers(vocab)
         vocab.gender_codes = [
             CodeSystem(frozenset(notes), dict(codes), "; ".join(dict.fromkeys(n for n in notes.values() if n)))
             for codes, notes in systems.items()
@@ -214,6 +309,45 @@ class Vocabulary:
         return list(_value_readings(self, value))
 
 
+_UMLAUTS = re.compile("[äöü]")
+_UMLAUT_SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def _add_umlaut_spellings(vocab: Vocabulary, entries: list[tuple[str, str, str, str]]) -> None:
+    """German typed without umlauts writes ä/ö/ü as ae/oe/ue ("gruen", "Groesse", "Aermel"; ß -> ss is folded anyway).
+
+    Only words the tables spell with an umlaut get the second spelling, after every table is read, so "ue" is never
+    rewritten in general (English "blue") and a spelling that is already some other word keeps that word's readings.
+    """
+    tables = {"headers": vocab.header_terms, "values": vocab.value_terms}
+    taken = set(vocab.header_terms) | set(vocab.value_terms) | vocab.english_words | set(vocab.abbreviations)
+    added: set[tuple[str, str]] = set()
+    for language, source, raw, key in entries:
+        spelling = _key(normalise_text(raw).translate(_UMLAUT_SPELLING))
+        if spelling in taken and (source, spelling) not in added:
+            continue
+        added.add((source, spelling))
+        table = tables[source]
+        bucket = table.setdefault(spelling, [])
+        bucket.extend(t for t in table[key] if t not in bucket)
+        vocab.language_words[language] = vocab.language_words[language] | {spelling}
+
+
+def _build_completers(vocab: Vocabulary) -> None:
+    """Header words complete headers and value words values, each with the English words of its kind: "must." is
+    "muster" (pattern) as a header, while among the values "mustard" would make it ambiguous."""
+    abbreviations = {normalise_text(v) for v in vocab.abbreviations.values()}
+    header_english = {w for k, v in [*vocab.header_synonyms.items(), *vocab.header_hints.items()] for w in (k, *v)}
+    value_english = {w for k, v in vocab.value_synonyms.items() for w in (k, *v)}
+    known = set(vocab.abbreviations)
+    vocab.header_completer = WordCompleter.build(
+        vocab.header_terms, vocab.header_synonyms, english=header_english | abbreviations, known=known
+    )
+    vocab.value_completer = WordCompleter.build(
+        vocab.value_terms, vocab.value_synonyms, english=value_english | abbreviations, known=known
+    )
+
+
 def _add_code_systems(systems: dict[tuple[tuple[str, str], ...], dict[str, str]], entries: list, language: str) -> None:
     """Merge one table's code systems: the same letters with the same readings in two languages are one system."""
     for entry in entries:
@@ -245,18 +379,24 @@ def _header_readings(vocab: Vocabulary, header: str) -> tuple[Reading, ...]:
     base = " ".join(tokens)
     readings: dict[str, Reading] = {}
     _add(readings, base, 1.0, "")
-    expanded = " ".join(vocab.abbreviations.get(t, t) for t in tokens)
+    expanded_tokens = [vocab.abbreviations.get(t, t) for t in tokens]
+    expanded = " ".join(expanded_tokens)
     if expanded != base:
         _add(readings, expanded, W_ABBREVIATION, "abbreviation")
-    for source in (base, expanded):
+    completed_tokens, notes = vocab.header_completer.complete(expanded_tokens, _cut_words(header))
+    completed = " ".join(completed_tokens)
+    if notes:
+        _add(readings, completed, W_COMPLETION, "abbreviation " + "; ".join(notes))
+    # The translations of a completed word are as much less sure as the completion is than a listed abbreviation.
+    for source, scale in ((base, 1.0), (expanded, 1.0), (completed, W_COMPLETION / W_ABBREVIATION)):
         whole = vocab.header_terms.get(source)
         if whole:
             for alt in whole:
-                _add(readings, alt, W_TRANSLATION, "translated")
+                _add(readings, alt, W_TRANSLATION * scale, "translated")
         else:
             translated = vocab.translate_tokens(source, vocab.header_terms)
             if translated:
-                _add(readings, translated, W_TOKEN_TRANSLATION, "translated")
+                _add(readings, translated, W_TOKEN_TRANSLATION * scale, "translated")
     for reading in list(readings.values()):
         for alt in _synonyms(vocab.header_synonyms, reading.text):
             _add(readings, alt, reading.weight * W_SYNONYM, f"synonym of '{reading.text}'")
@@ -282,10 +422,15 @@ def _value_readings(vocab: Vocabulary, value: str) -> tuple[Reading, ...]:
     if whole_abbr:
         _add(readings, whole_abbr, W_ABBREVIATION, f"abbreviation '{base}'")
     tokens = base.split()
+    expanded_tokens = tokens
     if len(tokens) > 1:
-        expanded = " ".join(vocab.abbreviations.get(t, t) if len(t) > 1 else t for t in tokens)
+        expanded_tokens = [vocab.abbreviations.get(t, t) if len(t) > 1 else t for t in tokens]
+        expanded = " ".join(expanded_tokens)
         if expanded != base:
             _add(readings, expanded, W_ABBREVIATION * 0.95, "abbreviation")
+    completed_tokens, notes = vocab.value_completer.complete(expanded_tokens, _cut_words(value))
+    if notes:
+        _add(readings, " ".join(completed_tokens), W_COMPLETION, "abbreviation " + "; ".join(notes))
     for reading in list(readings.values()):
         whole = vocab.value_terms.get(reading.text)
         if whole:
@@ -314,6 +459,25 @@ def _value_readings(vocab: Vocabulary, value: str) -> tuple[Reading, ...]:
             for reading in _value_readings(vocab, part.strip()):
                 _add(readings, reading.text, reading.weight * W_STRIPPED, f"'{part.strip()}' of the value")
     return tuple(readings.values())
+
+
+# A word of three letters or more cut short with a full stop: "Geschl.", "bleu mar.", the "dkl" of "dkl.blau".
+_CUT_WORD = re.compile(r"(?<!\w)([^\W\d_]{3,})\.")
+
+
+_SENTENCE_WORDS = 6  # a text this long is prose, whose full stops end sentences
+
+
+@lru_cache(maxsize=200_000)
+def _cut_words(text: str) -> frozenset[str]:
+    """The normal forms of the words of ``text`` written cut short; none in prose, file names, addresses and the
+    scripts written without spaces, where a full stop does not shorten a word."""
+    if "." not in text or "@" in text or is_file_name(text) or has_unspaced_script(text):
+        return frozenset()
+    if len(text.split()) >= _SENTENCE_WORDS:
+        return frozenset()
+    words = (_key(m.group(1)).split() for m in _CUT_WORD.finditer(text))
+    return frozenset(w[-1] for w in words if w and len(w[-1]) >= 3)
 
 
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")

@@ -67,7 +67,8 @@ def open_delivery(
 
     extras = extra_image_columns(info.columns, rows, index, main=image_col, exclude={id_col})
     key = image_key_column(info.columns, rows, index, id_column=id_col, image_column=image_col)
-    products, problems = _products(rows, id_col)
+    products, problems, notes = _products(rows, id_col)
+    info.warnings.extend(notes)
     orphans, join_problems = join_images(
         products, index, image_columns=[c for c in [image_col, *extras] if c], key_column=key.column
     )
@@ -276,20 +277,29 @@ def _id_column(
     return (article, why) if why else (chosen, guess.reason)
 
 
-def _products(rows: list[SheetRow], id_column: str) -> tuple[list[Product], list[str]]:
-    """One Product per row with an id; duplicates keep the first row and are reported with both lines."""
+def _products(rows: list[SheetRow], id_column: str) -> tuple[list[Product], list[str], list[str]]:
+    """One Product per row with an id, and (problems, sheet notes). Duplicates keep the first row and are
+    reported with both lines; a continuation row (``_continues``) is merged into the product above it."""
     products: list[Product] = []
     problems: list[str] = []
+    merged: list[tuple[int, str]] = []  # (line, product id) of each continuation row
     first_line: dict[str, int] = {}
-    totals = totals_rows(rows, id_column)
+    totals = totals_rows(rows, id_column)  # before continuations: a trailing totals row is never merged
+    above: Product | None = None  # the product the row above made or continued
     for n, row in enumerate(rows):
         product_id = row.cells.get(id_column, "").strip()
+        current, above = above, None
         if n in totals:
             shown = product_id or " ".join(c.strip() for c in row.cells.values() if c.strip())
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
             problems.append(f"line {row.line} looks like a totals row ({shown!r}), not a product: skipped")
             continue
         if not product_id:
+            if current is not None and _continues(current, row):
+                current.row = {**current.row, **{k: v for k, v in row.cells.items() if v.strip()}}
+                merged.append((row.line, current.product_id))
+                above = current
+                continue
             problems.append(f"line {row.line}: no product id in column {id_column!r}; row skipped")
             continue
         if product_id in first_line:
@@ -299,8 +309,29 @@ def _products(rows: list[SheetRow], id_column: str) -> tuple[list[Product], list
             )
             continue
         first_line[product_id] = row.line
-        products.append(Product(product_id=product_id, row=row.cells, row_number=row.line))
-    return products, problems
+        above = Product(product_id=product_id, row=dict(row.cells), row_number=row.line)
+        products.append(above)
+    return products, problems, _continuation_notes(merged)
+
+
+def _continues(product: Product, row: SheetRow) -> bool:
+    """A row without an id under a product (a line sheet's colourway row under its style row) continues that
+    product when every cell it fills is empty for the product: it adds to it and contradicts nothing."""
+    filled = [k for k, v in row.cells.items() if v.strip()]
+    return bool(filled) and all(not product.row.get(k, "").strip() for k in filled)
+
+
+_LISTED_CONTINUATIONS = 3
+
+
+def _continuation_notes(merged: list[tuple[int, str]]) -> list[str]:
+    if len(merged) <= _LISTED_CONTINUATIONS:
+        return [f"{SHEET_NOTE}line {line} continues product {pid} above: its cells were added" for line, pid in merged]
+    listed = ", ".join(f"line {line} into {pid}" for line, pid in merged[:_LISTED_CONTINUATIONS])
+    return [
+        f"{SHEET_NOTE}{len(merged)} lines continue the product above them (no id, cells only in the product's "
+        f"empty columns): their cells were added to it ({listed} and {len(merged) - _LISTED_CONTINUATIONS} more)"
+    ]
 
 
 _TOTALS_TAIL = 3  # summary rows end a sheet: a subtotal, a tax line, a total
@@ -317,7 +348,8 @@ def totals_rows(rows: list[SheetRow], id_column: str) -> set[int]:
 
     Told by their shape, in any language: at the very end, sparser than the product rows, holding a number
     outside the id column, and with an id that is empty or has no digit where (nearly) every other id has
-    one. A sheet whose ids are words keeps its last product, and so does a fully described last row."""
+    one. A sheet whose ids are words keeps its last product, and so does a fully described last row, and so does
+    a line sheet's last colourway row (no id, the columns of the colourway rows above it)."""
     ids = [row.cells.get(id_column, "").strip() for row in rows]
     filled = [sum(1 for c in row.cells.values() if c.strip()) for row in rows]
     found: set[int] = set()
@@ -327,7 +359,16 @@ def totals_rows(rows: list[SheetRow], id_column: str) -> set[int]:
             break
         typical = statistics.median(filled[j] for j in range(len(rows)) if j != i and j not in found)
         numbers = any(_has_digit(v) for k, v in rows[i].cells.items() if k != id_column)
-        if _has_digit(ids[i]) or not numbers or filled[i] >= typical:
+        if _has_digit(ids[i]) or not numbers or filled[i] >= typical or _shaped_like_one_above(rows, ids, i):
             break
         found.add(i)
     return found
+
+
+def _shaped_like_one_above(rows: list[SheetRow], ids: list[str], i: int) -> bool:
+    """Row ``i`` has no id and fills the same columns as an earlier row without an id: one of a run of
+    continuation rows (colour and photo under each style), not a one-off summary."""
+    if ids[i]:
+        return False
+    shape = {k for k, v in rows[i].cells.items() if v.strip()}
+    return any(not ids[j] and {k for k, v in rows[j].cells.items() if v.strip()} == shape for j in range(i))

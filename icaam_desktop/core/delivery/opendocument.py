@@ -6,8 +6,9 @@ rows once with a repeat count, and LibreOffice pads each sheet with one run of e
 sheet's edge (``table:number-rows-repeated="1048000"``): empty runs are counted, never expanded, and the filled
 cells a file can expand to are capped, so a crafted file cannot take all the memory.
 
-Cells read as in workbooks (``workbook.py``): a number is its stored value (``1299``, ``12.5``; a percentage
-``0.19``), except that a number shown with leading zeros (``00004100``) keeps them; a date is its ISO date.
+Cells read as in workbooks (``workbook.py``): a number is its stored value (``1299``, ``12.5``), except that a
+number shown with leading zeros (``00004100``) keeps them, a currency cell is followed by its ISO code
+(``74.5 BRL``, shown ``R$ 74,50``) and a percentage is one (``19%``, stored 0.19); a date is its ISO date.
 The product table is chosen among the sheets by the same rule as a workbook's worksheet.
 """
 
@@ -18,7 +19,8 @@ from typing import IO
 from xml.etree import ElementTree
 
 from icaam_desktop.core.delivery.model import DeliveryError
-from icaam_desktop.core.delivery.workbook import ZipParts, choose_table, number_text
+from icaam_desktop.core.delivery.number_formats import money_text, number_text, percent_text
+from icaam_desktop.core.delivery.workbook import ZipParts, choose_table
 
 _TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -165,6 +167,11 @@ def _cell_text(cell: ElementTree.Element) -> str:
         value = cell.get(f"{_OFFICE_NS}value")
         if value is None:
             return shown
+        if kind == "currency":  # the currency is in the cell, not the header: "74.5 BRL" for "R$ 74,50"
+            currency = cell.get(f"{_OFFICE_NS}currency", "")
+            return money_text(value, currency) if currency else shown or number_text(value)
+        if kind == "percentage":
+            return percent_text(value)
         text = number_text(value)
         # Shown as "00004100" (a leading-zero number format): that is how the supplier writes the article number.
         if shown.isascii() and shown.isdigit() and text.isdigit() and int(shown) == int(text):

@@ -354,11 +354,12 @@ def _with_header_found(records, warnings: list[str]):
     yield from records
 
 
-def parse_records(records) -> tuple[list[str], list[SheetRow], list[str]]:
+def parse_records(records, *, workbook: bool = False) -> tuple[list[str], list[SheetRow], list[str]]:
     """(headers, rows, warnings) from (line number, cells) records, as read from a CSV or a workbook.
 
     The header is the first record filled at least half as wide as the widest of the first few
-    (``header_index``): a title block above it is skipped with a warning, not read as products."""
+    (``header_index``): a title block above it is skipped with a warning, not read as products.
+    Short rows are padded; only in text are they a warning: a workbook stores no empty trailing cells."""
     headers: list[str] | None = None
     warnings: list[str] = []
     rows: list[SheetRow] = []
@@ -392,7 +393,7 @@ def parse_records(records) -> tuple[list[str], list[SheetRow], list[str]]:
         warnings.append(str(exc))
     if headers is None:
         return [], [], warnings
-    if short:
+    if short and not workbook:
         warnings.append(
             f"{len(short)} row(s) had fewer cells than the header and were padded (line {_lines_text(short)})"
         )
@@ -463,7 +464,7 @@ def _read_workbook(path: Path, data: bytes, shown: str, *, kind: str) -> tuple[S
     records, warnings = (read_xlsx if kind == XLSX else read_ods)(data, shown=shown)
     if not records:
         raise DeliveryError(f"the sheet {shown} is empty")
-    headers, rows, parse_warnings = parse_records(records)
+    headers, rows, parse_warnings = parse_records(records, workbook=True)
     warnings = warnings + parse_warnings
     if not rows:
         warnings.append(f"the sheet {shown} has a header but no product rows")

@@ -2,13 +2,13 @@
 
 Suppliers often send the workbook itself rather than a CSV export. An .xlsx file is a zip of XML
 parts; the product sheet needs only the cell texts (shared strings, inline strings, numbers,
-booleans), so this reads them with the standard library rather than adding a dependency. Styles,
-formulas and formatting are ignored: a number is its stored value (``1299`` rather than the displayed
-``1.299,00 €``), which the price parser reads just as well.
+booleans), so this reads them with the standard library rather than adding a dependency. Formulas and
+most formatting are ignored: a number is its stored value (``1299`` rather than the displayed ``1.299,00``),
+which the price parser reads just as well; only a number format that changes the meaning is applied
+(leading zeros, a currency, a percentage: ``number_formats``).
 
 What any zip-packaged spreadsheet needs is here too, shared with ``opendocument.py``: reading parts within
-a size budget (``ZipParts``), choosing the product table among the sheets (``choose_table``) and the text
-of a stored number (``number_text``).
+a size budget (``ZipParts``) and choosing the product table among the sheets (``choose_table``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import IO
 from xml.etree import ElementTree
 
 from icaam_desktop.core.delivery.model import SHEET_NOTE, DeliveryError
+from icaam_desktop.core.delivery.number_formats import BUILTIN_PERCENT, NumberFormat, number_text, parse_format
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -38,8 +39,10 @@ def read_xlsx(data: bytes, *, shown: str) -> tuple[list[tuple[int, list[str]]], 
         try:
             sheets = _worksheets(parts)
             strings = _shared_strings(parts)
-            padded = _zero_padded_styles(parts)
-            tables = [(name, _rows(ElementTree.fromstring(parts.read(path)), strings, padded)) for name, path in sheets]
+            formats = _cell_formats(parts)
+            tables = [
+                (name, _rows(ElementTree.fromstring(parts.read(path)), strings, formats)) for name, path in sheets
+            ]
         except (KeyError, ElementTree.ParseError) as exc:
             raise DeliveryError(f"the workbook {shown} cannot be read: {exc}") from None
     return choose_table(tables, shown=shown, kind="workbook")
@@ -207,14 +210,16 @@ def _header(rows: list[tuple[int, list[str]]]) -> tuple[str, ...]:
     return tuple(c.strip().casefold() for c in first) if filled_cells(first) >= TABLE_CELLS else ()
 
 
-def _rows(root: ElementTree.Element, strings: list[str], padded: dict[int, int]) -> list[tuple[int, list[str]]]:
+def _rows(
+    root: ElementTree.Element, strings: list[str], formats: dict[int, NumberFormat]
+) -> list[tuple[int, list[str]]]:
     rows: list[tuple[int, list[str]]] = []
     for n, row in enumerate(root.iter(f"{_MAIN}row"), start=1):
         number = int(row.get("r", n))
         cells: dict[int, str] = {}
         for i, cell in enumerate(row.iter(f"{_MAIN}c")):
             ref = _CELL_REF.match(cell.get("r", ""))
-            cells[_column_index(ref.group(1)) if ref else i] = _cell_text(cell, strings, padded)
+            cells[_column_index(ref.group(1)) if ref else i] = _cell_text(cell, strings, formats)
         if cells:
             width = max(cells) + 1
             rows.append((number, [cells.get(i, "") for i in range(width)]))
@@ -253,32 +258,33 @@ def _texts(element: ElementTree.Element):
             yield from child.iter(f"{_MAIN}t")
 
 
-def _zero_padded_styles(archive: ZipParts) -> dict[int, int]:
-    """Cell style index -> digits, for number formats like ``00000000``: Excel shows 4100 as 00004100, and
-    suppliers name their photos and know their articles that way. Other formats are not applied."""
+def _cell_formats(archive: ZipParts) -> dict[int, NumberFormat]:
+    """Cell style index -> the number format's meaning (``number_formats``): leading zeros (``00000000``: Excel
+    shows 4100 as 00004100, and suppliers name their photos and know their articles that way), a currency
+    (``"$"#,##0.00``: the only place a "Retail" column says its currency) or a percentage."""
     if "xl/styles.xml" not in archive:
         return {}
     try:
         root = ElementTree.fromstring(archive.read("xl/styles.xml"))
     except ElementTree.ParseError:
         return {}
-    zeros = {
-        int(f.get("numFmtId", "-1")): len(code)
-        for f in root.iter(f"{_MAIN}numFmt")
-        for code in [f.get("formatCode", "").strip('"')]
-        if code and set(code) == {"0"} and len(code) > 1
-    }
+    formats: dict[int, NumberFormat] = {k: NumberFormat(percent=True) for k in BUILTIN_PERCENT}
+    for f in root.iter(f"{_MAIN}numFmt"):
+        found = parse_format(f.get("formatCode", ""))
+        if found is not None and f.get("numFmtId", "").isdigit():
+            formats[int(f.get("numFmtId", ""))] = found
     xfs = root.find(f"{_MAIN}cellXfs")
-    if not zeros or xfs is None:
+    if xfs is None:
         return {}
     return {
-        i: zeros[int(xf.get("numFmtId", "0"))]
+        i: formats[int(number)]
         for i, xf in enumerate(xfs.iter(f"{_MAIN}xf"))
-        if int(xf.get("numFmtId", "0")) in zeros
+        for number in [xf.get("numFmtId", "0")]
+        if number.isdigit() and int(number) in formats
     }
 
 
-def _cell_text(cell: ElementTree.Element, strings: list[str], padded: dict[int, int] | None = None) -> str:
+def _cell_text(cell: ElementTree.Element, strings: list[str], formats: dict[int, NumberFormat] | None = None) -> str:
     kind = cell.get("t", "n")
     if kind == "inlineStr":
         inline = cell.find(f"{_MAIN}is")
@@ -289,21 +295,10 @@ def _cell_text(cell: ElementTree.Element, strings: list[str], padded: dict[int, 
     if kind == "b":
         return "TRUE" if value == "1" else "FALSE"
     if kind == "n" and value:
-        digits = (padded or {}).get(int(cell.get("s", "0") or 0), 0)
-        return number_text(value, digits=digits)
+        style = cell.get("s", "0") or "0"
+        found = (formats or {}).get(int(style)) if style.isdigit() else None
+        return found.text(value) if found else number_text(value)
     return value
-
-
-def number_text(value: str, *, digits: int = 0) -> str:
-    """A stored number as the supplier means it: 1299 stored as "1299" or "1299.0" is the integer 1299;
-    12.5 stays 12.5 (repr: shortest round-trip); ``digits`` restores the zeros of an ``00000000`` format."""
-    try:
-        number = float(value)
-    except ValueError:
-        return value
-    if number.is_integer() and abs(number) < 1e15:
-        return str(int(number)).zfill(digits) if number >= 0 else str(int(number))
-    return repr(number)
 
 
 def _column_index(letters: str) -> int:

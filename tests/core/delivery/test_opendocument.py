@@ -24,7 +24,8 @@ from tests.core.delivery.test_workbook import write_xlsx
 NS = (
     'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
     'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"'
 )
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 EDGE_COLUMNS = 16_384  # LibreOffice pads each row with empty cells to the sheet's last column...
@@ -143,23 +144,32 @@ def test_cells_are_read_by_type_and_the_padding_to_the_sheet_edge_is_never_expan
     assert info.warnings == []
 
 
-def test_currency_percentage_and_date_cells_read_as_their_stored_values(tmp_path):
+def test_currency_cells_keep_their_currency_percentages_read_as_shown_dates_as_iso(tmp_path):
+    """A currency cell stores its currency in the cell (office:currency), not in the header ("Preço"): without it
+    the price would be read in the retailer's own currency. Shown "R$ 74,50" reads "74.5 BRL"."""
     typed = (
         "<table:table-row>"
         '<table:table-cell office:value-type="string"><text:p>A1</text:p></table:table-cell>'
         '<table:table-cell office:value-type="currency" office:currency="EUR" office:value="19.9"><text:p>19,90 €</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="currency" office:currency="BRL" office:value="74.5" calcext:value-type="currency"><text:p>R$ 74,50</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="currency" office:value="-1299"><text:p>-1.299,00 kr</text:p></table:table-cell>'
         '<table:table-cell office:value-type="percentage" office:value="0.19"><text:p>19%</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="percentage" office:value="0.075"><text:p>7,5%</text:p></table:table-cell>'
         '<table:table-cell office:value-type="date" office:date-value="2026-03-01"><text:p>01.03.26</text:p></table:table-cell>'
         '<table:table-cell office:value-type="date" office:date-value="2026-03-01T14:30:00"><text:p>01.03.26 14:30</text:p></table:table-cell>'
         '<table:table-cell office:value-type="float" office:value="4100"><text:p>00004100</text:p></table:table-cell>'
         "</table:table-row>"
     )
-    path = write_ods(tmp_path / "p.ods", {"S": [["sku", "price", "vat", "from", "updated", "article"], typed]})
+    header = ["sku", "price", "Preço", "credit", "vat", "discount", "from", "updated", "article"]
+    path = write_ods(tmp_path / "p.ods", {"S": [header, typed]})
     _, read = read_sheet(path)
     assert read[0].cells == {
         "sku": "A1",
-        "price": "19.9",
-        "vat": "0.19",
+        "price": "19.9 EUR",
+        "Preço": "74.5 BRL",
+        "credit": "-1.299,00 kr",  # no currency code stored: the shown text says which
+        "vat": "19%",  # stored 0.19: read as the supplier sees it, not as a number a hundred times smaller
+        "discount": "7.5%",
         "from": "2026-03-01",
         "updated": "2026-03-01T14:30:00",
         "article": "00004100",  # shown with leading zeros: that is the supplier's article number

@@ -110,3 +110,63 @@ def test_a_real_last_product_is_kept(tmp_path, last):
     delivery = open_delivery(_delivery(tmp_path, [HEADER, *products, last], ids))
     assert [p.product_id for p in delivery.products] == [*ids, last[0]]
     assert not [p for p in delivery.problems if "totals" in p]
+
+
+LINE_HEADER = ["Style No", "Description", "Colour", "RRP £", "Image"]
+
+
+def _line_sheet(tmp_path: Path, rows: list[list[object]], ids: list[str]) -> Path:
+    write_xlsx(tmp_path / "lines.xlsx", {"Lines": [LINE_HEADER, *rows]})
+    for pid in ids:
+        Image.new("RGB", (8, 8), "white").save(tmp_path / f"{pid}.jpg")
+    return tmp_path
+
+
+def test_a_colourway_row_without_an_id_continues_the_style_above(tmp_path):
+    """A line sheet: the style row holds the id, the colourway row under it only the colour and the photo."""
+    rows = [
+        ["HB-1001", "Tee", "", 20, ""],
+        ["", "", "Navy", "", "HB-1001.jpg"],
+        ["HB-1002", "Polo", "", 30, ""],
+        ["", "", "Black", "", ""],
+        ["", "", "", "", "HB-1002.jpg"],  # a second continuation row of the same style
+    ]
+    delivery = open_delivery(_line_sheet(tmp_path, rows, ["HB-1001", "HB-1002"]))
+    assert [(p.product_id, p.row["Colour"], p.row_number) for p in delivery.products] == [
+        ("HB-1001", "Navy", 2),
+        ("HB-1002", "Black", 4),
+    ]
+    assert delivery.problems == []
+    assert not delivery.products_without_images
+    assert "note: line 3 continues product HB-1001 above: its cells were added" in delivery.sheet.warnings
+    assert "note: line 6 continues product HB-1002 above: its cells were added" in delivery.sheet.warnings
+
+
+def test_many_continuation_rows_are_one_note_and_the_totals_row_after_them_is_not_merged(tmp_path):
+    rows: list[list[object]] = []
+    ids = [f"HB-{1001 + k}" for k in range(5)]
+    for k, pid in enumerate(ids):
+        rows += [[pid, f"Tee {k}", "", 20 + k, ""], ["", "", "Navy", "", f"{pid}.jpg"]]
+    rows.append(["", "", "", 110, ""])  # a total without an id
+    delivery = open_delivery(_line_sheet(tmp_path, rows, ids))
+    assert [p.product_id for p in delivery.products] == ids
+    assert all(p.row["Colour"] == "Navy" and p.images for p in delivery.products)  # the last colourway row too
+    assert delivery.problems == ["line 12 looks like a totals row ('110'), not a product: skipped"]
+    notes = [w for w in delivery.sheet.warnings if "continue" in w]
+    assert notes == [
+        "note: 5 lines continue the product above them (no id, cells only in the product's empty columns): their "
+        "cells were added to it (line 3 into HB-1001, line 5 into HB-1002, line 7 into HB-1003 and 2 more)"
+    ]
+
+
+def test_a_row_without_an_id_that_contradicts_the_product_above_is_still_skipped(tmp_path):
+    rows = [
+        ["HB-1001", "Tee", "Navy", 20, "HB-1001.jpg"],
+        ["", "", "Black", "", ""],  # a second colour: not the same product, cannot be merged
+        ["HB-1002", "Polo", "Red", 30, "HB-1002.jpg"],
+        ["", "", "", "", ""],
+    ]
+    delivery = open_delivery(_line_sheet(tmp_path, rows, ["HB-1001", "HB-1002"]))
+    assert [(p.product_id, p.row["Colour"]) for p in delivery.products] == [("HB-1001", "Navy"), ("HB-1002", "Red")]
+    assert delivery.problems == ["line 3: no product id in column 'Style No'; row skipped"]
+    assert not [w for w in delivery.sheet.warnings if "continue" in w]

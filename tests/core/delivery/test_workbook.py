@@ -189,3 +189,55 @@ def test_a_long_lookup_list_does_not_beat_the_product_table_and_a_second_product
     problems = [w for w in info.warnings if not w.startswith("note: ")]
     assert problems and "the worksheet 'Women'" in problems[0] and "same columns as 'Men'" in problems[0]
     assert any("'Lists' ignored" in w for w in info.warnings if w.startswith("note: "))
+
+
+def test_a_currency_number_format_writes_its_currency_after_the_number(tmp_path):
+    """Cells formatted "$"#,##0.00 under "Retail": the format is the only place the currency is written, so the
+    cell is read with the symbol or code as the format writes it. Plain and thousands formats stay plain."""
+    codes = [
+        '"$"#,##0.00',  # 164: Excel's "Currency" with a quoted symbol
+        "[$€-407] #,##0.00",  # 165: Excel's currency tag, symbol and locale
+        '#,##0.00\\ "€"',  # 166: the German "Currency" format, symbol after the number
+        "#,##0.00 [$EUR]",  # 167: an ISO code in the tag
+        "£#,##0;[Red]-£#,##0",  # 168: a bare symbol, negative section in red
+        "[$-409]d mmm yyyy",  # 169: a locale tag naming no currency (a date)
+        '0.00 "pcs"',  # 170: a unit, not a currency
+    ]
+    formats = "".join(
+        f'<numFmt numFmtId="{164 + i}" formatCode="{escape(code, {chr(34): "&quot;"})}"/>'
+        for i, code in enumerate(codes)
+    )
+    xfs = "".join(f'<xf numFmtId="{n}"/>' for n in [0, *range(164, 164 + len(codes)), 4, 9])
+    styles = f'<styleSheet xmlns="{MAIN}"><numFmts>{formats}</numFmts><cellXfs>{xfs}</cellXfs></styleSheet>'
+    header = ["Style", "Retail", "Preis", "Brutto", "Netto", "RRP", "Since", "Pack", "Plain", "VAT"]
+    rows = [
+        header,
+        ["T-1", (12.5, 1), (12.5, 2), (1299, 3), (9.99, 4), (-20, 5), (46000, 6), (6, 7), (1299, 8), (0.19, 9)],
+    ]
+    _, read = read_sheet(write_xlsx(tmp_path / "p.xlsx", {"S": rows}, styles=styles))
+    assert read[0].cells == {
+        "Style": "T-1",
+        "Retail": "$12.50",
+        "Preis": "€12.50",
+        "Brutto": "1299.00 €",
+        "Netto": "9.99 EUR",
+        "RRP": "-£20",
+        "Since": "46000",
+        "Pack": "6",
+        "Plain": "1299",
+        "VAT": "19%",  # builtin format 9 (0%): stored 0.19
+    }
+
+
+def test_a_short_workbook_row_is_padded_without_a_warning(tmp_path):
+    """A workbook stores no empty trailing cells: a row whose last columns are empty is normal, not a defect
+    (in a CSV it is one, and stays a warning)."""
+    rows = [["Style", "Description", "Colour", "Note"], ["T-1", "Tee", "Black", ""], ["T-2", "Tee", "", ""]]
+    info, read = read_sheet(write_xlsx(tmp_path / "p.xlsx", {"S": rows}))
+    assert [r.cells["Note"] for r in read] == ["", ""]
+    assert not [w for w in info.warnings if "padded" in w]
+    csv = tmp_path / "csv"
+    csv.mkdir()
+    (csv / "p.csv").write_text("Style;Description;Colour;Note\nT-1;Tee;Black\n", encoding="utf-8")
+    info, _ = read_sheet(csv / "p.csv")
+    assert any("fewer cells than the header and were padded" in w for w in info.warnings)

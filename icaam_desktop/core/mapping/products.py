@@ -44,6 +44,9 @@ def cell_value(
                 return None, problem, []
             parsed.currency = source
             parsed = convert_price(parsed, unit=attribute.unit.upper())
+            header = profile.header_currency if profile else None
+            if header and source and header != source:
+                parsed.reasons.append(f"the cell says {source} but its header says {header}: read as {source}; check")
             if source is None and profile and profile.sheet_currency not in (None, attribute.unit.upper()):
                 parsed.reasons.append(
                     f"no currency given: taken as {attribute.unit.upper()}, but the sheet is in "

@@ -220,3 +220,8 @@ def test_a_price_without_currency_in_a_japanese_sheet_is_flagged(taxonomy, make_
     product = result.products["J0"]
     assert product.values["price"] == "2290.00"  # the retailer's currency is assumed, as the sheet names none
     assert any("no currency given" in p and "JPY" in p for p in product.problems)
+
+
+def test_a_cell_currency_that_disagrees_with_the_header_is_flagged(taxonomy, make_delivery):
+    found = prices(taxonomy, make_delivery, "RRP £", ["$6.35", "$12.00", "$45.90"])
+    assert all(any("the cell says USD but its header says GBP" in p for p in problems) for _, problems in found)

@@ -23,7 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "problems were found, 2 for bad usage.",
     )
     inspect.add_argument(
-        "folder", metavar="DIR", help="the delivery folder (product sheet as CSV/TSV, .xlsx or .ods, plus images, any layout)"
+        "folder",
+        metavar="DIR",
+        help="the delivery folder (product sheet as CSV/TSV, .xlsx or .ods, plus images, any layout)",
     )
     inspect.add_argument("--sheet", metavar="PATH", help="the product sheet, when the folder holds several")
     inspect.add_argument("--id-column", metavar="NAME", help="the sheet column with the product id")

@@ -519,7 +519,9 @@ class Controller(QObject):
             if action == "accept":
                 done = self.session.accept(product_id) is not None
                 if not done:
-                    waiting = product_id not in self.session.predictions and self.session.product(product_id).usable_images
+                    waiting = (
+                        product_id not in self.session.predictions and self.session.product(product_id).usable_images
+                    )
                     why = (
                         "is not classified yet: wait for the classifier, or press C to choose a category"
                         if waiting

@@ -348,7 +348,9 @@ def test_cards_of_a_chinese_delivery_show_the_product_names(window):
     from icaam_desktop.gui.models.session import ReviewSession
     from tests.core.mapping.conftest import build_delivery
 
-    delivery = build_delivery(["货号", "商品名称", "品牌"], [["HZ1", "男士纯棉T恤", "海澜"], ["HZ2", "女士连衣裙", "海澜"]])
+    delivery = build_delivery(
+        ["货号", "商品名称", "品牌"], [["HZ1", "男士纯棉T恤", "海澜"], ["HZ2", "女士连衣裙", "海澜"]]
+    )
     session = ReviewSession(delivery=delivery, taxonomy=window.controller.session.taxonomy)
     assert [session.row(pid).title for pid in ("HZ1", "HZ2")] == ["男士纯棉T恤", "女士连衣裙"]
 

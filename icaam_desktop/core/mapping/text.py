@@ -70,7 +70,9 @@ def _is_accent(ch: str) -> bool:
 # the letter of the word's script. Both sides of every lookup are folded, so an upper-case original (B, H, T, M) and
 # its lower-case form fold alike.
 _LOOKALIKES = {
-    "CYRILLIC": str.maketrans("abcehikmoptxy", "\u0430\u0432\u0441\u0435\u043d\u0456\u043a\u043c\u043e\u0440\u0442\u0445\u0443"),
+    "CYRILLIC": str.maketrans(
+        "abcehikmoptxy", "\u0430\u0432\u0441\u0435\u043d\u0456\u043a\u043c\u043e\u0440\u0442\u0445\u0443"
+    ),
     "GREEK": str.maketrans("abehikmnoptxyzv", "αβεηικμνορτχυζν"),
 }
 _WORD = re.compile(r"\w+")

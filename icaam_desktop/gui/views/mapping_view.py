@@ -95,10 +95,10 @@ class AttributeChooser(QDialog):
         self.filter.setFocus()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.filter and event.type() == QEvent.Type.KeyPress:
-            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
-                QApplication.sendEvent(self.list, event)
-                return True
+        moves = (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp)
+        if watched is self.filter and event.type() == QEvent.Type.KeyPress and event.key() in moves:
+            QApplication.sendEvent(self.list, event)
+            return True
         return super().eventFilter(watched, event)
 
     def accept(self) -> None:

@@ -214,7 +214,10 @@ def test_a_price_without_currency_in_a_japanese_sheet_is_flagged(taxonomy, make_
     from icaam_desktop.core.mapping.mapper import map_delivery
 
     columns = ["品番", "商品名", "ブランド", "価格", "カラー"]
-    rows = [[f"J{i}", f"ブランド{i % 3} Tシャツ {i}", f"ブランド{i % 3}", str(2290 + i * 130), "ブラック"] for i in range(12)]
+    rows = [
+        [f"J{i}", f"ブランド{i % 3} Tシャツ {i}", f"ブランド{i % 3}", str(2290 + i * 130), "ブラック"]
+        for i in range(12)
+    ]
     result = map_delivery(make_delivery(columns, rows), taxonomy, use_embeddings=False)
     assert result.attributes_of("価格") == ["price"]
     product = result.products["J0"]

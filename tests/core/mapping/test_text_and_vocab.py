@@ -177,7 +177,10 @@ def test_words_of_unspaced_scripts_are_found_inside_a_run(tmp_path):
 
     shutil.copy(vocab_dir() / "en.json", tmp_path / "en.json")
     tables = {
-        "zh": {"headers": {"颜色": "colour", "商品": "product", "名称": "name"}, "values": {"男士": "men", "t恤": "t-shirt", "黑": "black"}},
+        "zh": {
+            "headers": {"颜色": "colour", "商品": "product", "名称": "name"},
+            "values": {"男士": "men", "t恤": "t-shirt", "黑": "black"},
+        },
         "ja": {"headers": {"カラー": "colour"}, "values": {"ブラック": "black", "フラット": "flat"}},
         "ko": {"headers": {"색상": "colour"}, "values": {"남성": "men"}},
     }

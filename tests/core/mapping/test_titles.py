@@ -21,4 +21,3 @@ from icaam_desktop.core.mapping.titles import title_column
 )
 def test_the_name_column_is_found_in_any_language(columns, expected):
     assert title_column(columns) == expected
-

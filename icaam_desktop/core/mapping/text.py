@@ -24,8 +24,16 @@ def normalise_text(text: str) -> str:
     text = _CAMEL.sub(" ", text)
     # Turkish capital İ lower-cases to "i" plus a combining dot, which the separator rule would turn into a space.
     text = text.replace("_", " ").replace("İ", "i").lower()
-    text = _NON_WORD.sub(" ", text) if text.isascii() else _separators_to_spaces(text)
+    text = _separators_to_spaces(text) if _MARKS.search(text) else _NON_WORD.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+# Combining marks that survive NFKC (vowel points and signs, kana voicing marks), for the fast path's test.
+_MARKS = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+    "\u0900-\u0dff\u0e31-\u0e4e\u0eb1-\u0ecd\u1000-\u109f\u1780-\u17ff\u1ab0-\u1aff\u1dc0-\u1dff"
+    "\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f]"
+)
 
 
 def _separators_to_spaces(text: str) -> str:
@@ -82,7 +90,14 @@ def _script_letters(word: str) -> set[str]:
     return {unicodedata.name(ch, "?").split()[0] for ch in word if ch.isalpha()}
 
 
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_CYRILLIC_OR_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f]")
+
+
 def _unmix_lookalikes(text: str) -> str:
+    if not (_LATIN_LETTER.search(text) and _CYRILLIC_OR_GREEK.search(text)):  # the usual case: one script
+        return text
+
     def fix(match: re.Match[str]) -> str:
         word = match.group()
         scripts = _script_letters(word)
@@ -102,11 +117,11 @@ def fold_accents(text: str) -> str:
     Kana keep their voicing marks, and Korean syllables are put back together after the decomposition. Latin
     look-alike letters inside a Cyrillic or Greek word ("Cірий" with a Latin C) become that script's letters.
     """
-    if not text.isascii():
-        text = _unmix_lookalikes(text)
-    text = text.translate(_UNDECOMPOSABLE)
+    if text.isascii():
+        return text
+    text = _unmix_lookalikes(text).translate(_UNDECOMPOSABLE)
     decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in decomposed if not _is_accent(ch))
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch) or not _is_accent(ch))
     return unicodedata.normalize("NFC", folded) if not folded.isascii() else folded
 
 
@@ -167,7 +182,7 @@ def match_key(text: str) -> str:
 @lru_cache(maxsize=50_000)
 def scripts_of(text: str) -> frozenset[str]:
     """The writing systems of ``text``'s letters (``"Μάρκα"`` -> GREEK, ``"Farbe"`` -> LATIN), from Unicode names."""
-    return frozenset(unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha())
+    return frozenset(unicodedata.name(ch, "?").split()[0] for ch in set(text) if ch.isalpha())
 
 
 def is_file_name(value: str) -> bool:

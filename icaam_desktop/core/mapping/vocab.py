@@ -225,9 +225,9 @@ class Vocabulary:
                         if english_text not in bucket:
                             bucket.append(english_text)
             vocab.language_words[language] = frozenset(words)
-            vocab.scripts |= {script for word in words for script in scripts_of(word)}
+            vocab.scripts |= scripts_of("".join(words))
             _add_code_systems(systems, table.get("gender_codes", []), language)
-        vocab.scripts |= {script for key in vocab.header_synonyms for script in scripts_of(key)}
+        vocab.scripts |= scripts_of("".join(vocab.header_synonyms))
         _add_umlaut_spellings(vocab, umlauts)
         _build_completers(vocab)
         vocab.gender_codes = [

@@ -35,6 +35,8 @@ from icaam_desktop.gui.models.session import FIELD_CATEGORY, Refill, ReviewSessi
 from icaam_desktop.gui.text import counted
 from icaam_desktop.gui.workers import Job
 
+CLASSIFYING = "Classifying"  # the classification job's name
+
 
 def _model_key(settings: Settings) -> tuple:
     """The settings that decide which model is loaded, and how."""
@@ -75,6 +77,7 @@ class Controller(QObject):
         self._refill_job: Job | None = None
         self._refill_wanted: set[str] | None | bool = False  # False: nothing; None: every product; a set: those
         self._map_job: Job | None = None
+        self._map_after_classify = False  # Ctrl+M during classification: map once it ends
         self._loading_for: tuple | None = None  # the settings the model in flight is being loaded with
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -347,7 +350,7 @@ class Controller(QObject):
 
         return self.run(
             job_classify,
-            "Classifying",
+            CLASSIFYING,
             self._for_open_session("Classifying", on_result or self._classified),
             connect=lambda job: job.signals.cancelled.connect(show_saved),
             session=session,
@@ -390,6 +393,19 @@ class Controller(QObject):
         if self.session is None:
             self.message.emit("Open a delivery first.")
             return None
+        if self.classify in self._pending_after_model:  # classification waits for the model: map after it
+            if self.map_attributes not in self._pending_after_model:
+                self._pending_after_model.append(self.map_attributes)
+            self.message.emit("Mapping starts when the classification ends: it uses the predicted categories")
+            return None
+        classifying = next((job for job in self.jobs if job.name == CLASSIFYING and not job.done), None)
+        if classifying is not None:  # the mapper reads the predicted categories: wait for them
+            if not self._map_after_classify:
+                self._map_after_classify = True
+                session = self.session
+                classifying.signals.finished.connect(lambda: self._map_when_classified(session))
+            self.message.emit("Mapping starts when the classification ends: it uses the predicted categories")
+            return None
 
         def finished() -> None:
             self._map_job = None
@@ -405,6 +421,11 @@ class Controller(QObject):
             embedding_model=self.settings.embedding_model,
         )
         return self._map_job
+
+    def _map_when_classified(self, session: ReviewSession) -> None:
+        self._map_after_classify = False
+        if self.session is session and not self._closed:
+            self.map_attributes()
 
     def _mapped(self, result) -> None:
         columns, values, product_values, problems = result

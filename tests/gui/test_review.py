@@ -497,3 +497,24 @@ def test_a_search_that_matched_nothing_leaves_a_current_product_once_cleared(win
     window.filter_bar.search.clear()
     qtbot.waitUntil(lambda: window.grid.current_product_id() == pid)  # the one the panel still shows
     assert window.panel.product_id == pid
+
+
+@pytest.mark.slow
+def test_mapping_asked_for_during_classification_waits_for_the_categories(window, qtbot):
+    """The mapper reads the predicted categories (which attributes each product needs): Ctrl+M while the
+    classifier runs maps once it ends, instead of at once without them."""
+    import threading
+
+    c, errors, messages = model_loaded(window, qtbot)
+    release = hold_the_model(c)
+    c.classify()
+    assert c.map_attributes() is None
+    assert any("Mapping starts when the classification ends" in m for m in messages), messages
+    assert c.map_attributes() is None  # asked twice: still one mapping afterwards
+    seen = []
+    c.mapping_changed.connect(lambda *_a: seen.append(len(c.session.predictions)))
+    threading.Timer(0.2, release.set).start()
+    qtbot.waitUntil(lambda: bool(seen), timeout=300_000)
+    qtbot.wait(300)
+    assert seen == [len(c.session.products)], seen  # one mapping, with every product classified
+    assert not errors, errors

@@ -138,7 +138,9 @@ def has_unspaced_script(text: str) -> bool:
     return bool(_UNSPACED.search(text))
 
 
-def segment_unspaced(token: str, words: dict[str, list[str]] | frozenset[str], *, longest: int = 8) -> list[str] | None:
+def segment_unspaced(
+    token: str, words: dict[str, list[str]] | frozenset[str], *, longest: int = 16
+) -> list[str] | None:
     """``"男士t恤"`` -> ``["男士", "t恤"]``: a Chinese/Japanese/Korean run cut into known words, longest first from the left.
 
     Letters between known words stay as one piece; None when no known word was found. Single Latin letters never count

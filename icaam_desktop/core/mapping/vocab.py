@@ -3,7 +3,7 @@
 Headers and values are read into *readings*: candidate English phrases with a weight, tried in
 order against attribute names and option labels. The tables live in ``resources/vocab/*.json``
 (general dictionary vocabulary for DE, FR, ES, IT, NL, PT, SV, PL, DA, NO, CS, SK, HR, SL, TR, FI, HU, RO, EL, RU,
-UK, BG, ZH, JA, KO plus English synonyms;
+UK, BG, LT, LV, ET, ZH, JA, KO, VI, TH, ID, HI, AR, HE plus English synonyms;
 a new ``<language>.json`` dropped into the folder is read too); nothing in them is specific to one supplier.
 A word cut short with a full stop ("Geschl.", "Baumw.") is completed when every known word it starts reads the
 same (``WordCompleter``); a word the tables spell with ä/ö/ü is also known spelt with ae/oe/ue ("gruen", "Groesse").

@@ -225,3 +225,11 @@ def test_vowel_points_and_vowel_signs_stay_inside_their_word():
     assert normalise_text("เสื้อยืด สีดำ").split()[0] == "เสื้อยืด"
     assert fold_accents(normalise_text("सफ़ेद कमीज़")) == normalise_text("सफ़ेद कमीज़")
     assert fold_accents("ข้าว") != fold_accents("ขาว")  # rice and white: the tone mark is a letter
+
+
+def test_thai_runs_and_hindi_spellings_are_read():
+    """Thai writes words without spaces, long ones included; Hindi is written with or without the nukta."""
+    assert "t shirt black" in value_readings("เสื้อยืดสีดำ")
+    assert "polo" in " ".join(value_readings("เสื้อโปโลแขนสั้นสีกรมท่า"))
+    assert "white" in value_readings("सफ़ेद") and "white" in value_readings("सफेद")
+    assert "price" in readings("मूल्य (रु.)")

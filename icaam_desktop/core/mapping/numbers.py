@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from icaam_desktop.core.mapping.text import normalise_text
+from icaam_desktop.core.mapping.text import normalise_text, unglue
 
 YEAR_RANGE = (1900, 2100)
 # Thousands may be grouped with spaces (plain, no-break, narrow) or apostrophes (Swiss 1'299.50 or 1’299.50).
@@ -91,7 +91,7 @@ class CurrencyTable:
             if pattern.search(lowered):
                 return self.symbols[symbol]
         # "12900円", "12,900원": a currency word glued to the number is a word of its own.
-        tokens = _LETTER_DIGIT.sub(" ", normalise_text(text)).split()
+        tokens = unglue(normalise_text(text)).split()
         for token in tokens:
             if token in self.symbols:
                 return self.symbols[token]
@@ -102,7 +102,6 @@ class CurrencyTable:
 
 
 _CAPITAL_CODE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
-_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
 @lru_cache(maxsize=4)

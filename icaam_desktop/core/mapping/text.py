@@ -86,10 +86,6 @@ _LOOKALIKES = {
 _WORD = re.compile(r"\w+")
 
 
-def _script_letters(word: str) -> set[str]:
-    return {unicodedata.name(ch, "?").split()[0] for ch in word if ch.isalpha()}
-
-
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _CYRILLIC_OR_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f]")
 
@@ -100,7 +96,7 @@ def _unmix_lookalikes(text: str) -> str:
 
     def fix(match: re.Match[str]) -> str:
         word = match.group()
-        scripts = _script_letters(word)
+        scripts = scripts_of(word)
         if "LATIN" not in scripts or len(scripts) != 2:
             return word
         (other,) = scripts - {"LATIN"}
@@ -185,6 +181,15 @@ def match_key(text: str) -> str:
 def scripts_of(text: str) -> frozenset[str]:
     """The writing systems of ``text``'s letters (``"Μάρκα"`` -> GREEK, ``"Farbe"`` -> LATIN), from Unicode names."""
     return frozenset(unicodedata.name(ch, "?").split()[0] for ch in set(text) if ch.isalpha())
+
+
+# "SS24", "12900円": letters glued to a number, cut apart by ``unglue`` ("ss 24", "12900 円").
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def unglue(text: str) -> str:
+    """A space between letters and digits that touch: ``"fw2023"`` -> ``"fw 2023"``."""
+    return _LETTER_DIGIT.sub(" ", text)
 
 
 def is_file_name(value: str) -> bool:

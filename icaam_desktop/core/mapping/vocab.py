@@ -30,6 +30,7 @@ from icaam_desktop.core.mapping.text import (
     scripts_of,
     segment_unspaced,
     stem_token,
+    unglue,
 )
 
 # The English synonyms, the currency and placeholder tables; every other ``<code>.json`` in the folder is a language.
@@ -411,7 +412,7 @@ def _value_readings(vocab: Vocabulary, value: str) -> tuple[Reading, ...]:
         return ()
     _add(readings, base, 1.0, "")
     # "SS24", "FW2023", "100m": a code glued to a number; the number is dropped with the modifiers below.
-    unglued = _LETTER_DIGIT.sub(" ", base)
+    unglued = unglue(base)
     if unglued != base:
         _add(readings, unglued, W_STRIPPED, "letters and digits apart")
     dominant = _dominant_fibre(value)
@@ -480,7 +481,6 @@ def _cut_words(text: str) -> frozenset[str]:
     return frozenset(w[-1] for w in words if w and len(w[-1]) >= 3)
 
 
-_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _CODE_AND_LABEL = re.compile(r"\s+[-\u2013\u2014|]\s+|[()\[\]]")
 
 

@@ -202,10 +202,7 @@ class ReviewSession:
         return text
 
     def attribute_value(self, product_id: str, attribute: str) -> str:
-        decision = self.attribute_decisions.get((product_id, attribute))
-        if decision is not None:
-            return decision.value or ""
-        return self.values.get(product_id, {}).get(attribute, "")
+        return self._value_over(product_id, attribute, self.values.get(product_id, {}))
 
     def _required_of(self, code: str | None) -> list[str]:
         """The required attribute codes of category ``code`` (none for no or an unknown category), cached."""
